@@ -1,0 +1,140 @@
+#pragma once
+// TensorBase: the runtime-typed handle to a TensorImpl. Copying a handle shares the
+// tensor (like PyTorch's Tensor and a Python reference); views share the storage.
+// The typed handle Tensor<T> (tensor.hpp) derives from this class and adds nothing but
+// typed access, so converting between the two is free.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tensorbridge/core/dtype.hpp"
+#include "tensorbridge/core/error.hpp"
+#include "tensorbridge/core/scalar.hpp"
+#include "tensorbridge/core/shape.hpp"
+#include "tensorbridge/core/tensor_impl.hpp"
+
+namespace tensorbridge {
+
+template <typename T>
+class Tensor;
+
+class TensorBase {
+ public:
+  TensorBase() = default;
+  explicit TensorBase(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // ---- identity and metadata --------------------------------------------------------
+  bool defined() const { return impl_ != nullptr; }
+  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+  TensorImpl& impl_ref() const {
+    TB_CHECK(impl_, Error, "use of an undefined tensor");
+    return *impl_;
+  }
+
+  const Shape& shape() const { return impl_ref().shape; }
+  const Shape& sizes() const { return shape(); }
+  int64_t size(int64_t dim) const { return shape()[wrap_dim(dim, this->dim(), "size")]; }
+  const Strides& strides() const { return impl_ref().strides; }
+  int64_t stride(int64_t dim) const {
+    return strides()[wrap_dim(dim, this->dim(), "stride")];
+  }
+  int64_t dim() const { return static_cast<int64_t>(shape().size()); }
+  int64_t ndim() const { return dim(); }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t s : shape()) n *= s;  // checked when the shape was made
+    return n;
+  }
+  DType dtype() const { return impl_ref().dtype; }
+  Device device() const { return impl_ref().storage->device(); }
+  std::size_t element_size() const { return itemsize(dtype()); }
+  std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * element_size(); }
+  int64_t storage_offset() const { return impl_ref().offset; }
+  const std::shared_ptr<Storage>& storage() const { return impl_ref().storage; }
+  void* data_ptr() const { return impl_ref().data(); }
+  bool is_contiguous() const { return is_contiguous_layout(shape(), strides()); }
+  bool is_read_only() const { return impl_ref().read_only; }
+  uint64_t version() const { return impl_ref().version->value.load(); }
+  // Marks a write; every in-place op calls this so that autograd sees it.
+  void bump_version() const { impl_ref().version->value.fetch_add(1); }
+  // True when both handles share a TensorImpl (not merely memory).
+  bool is_same(const TensorBase& other) const { return impl_ == other.impl_; }
+  // Byte strides, as the buffer protocol and __array_interface__ want them.
+  std::vector<int64_t> byte_strides() const;
+
+  // Throws ReadOnlyError naming `op` when this tensor may not be written.
+  void check_writable(const char* op) const;
+
+  // Typed handle over the same impl; throws TypeError when T is not this dtype.
+  template <typename T>
+  Tensor<T> as() const;
+
+  // A handle that refuses writes; the memory is shared.
+  TensorBase as_read_only() const;
+
+  // ---- views: share storage, never copy ------------------------------------------------
+  // Python slicing on one dimension: start/stop default to the ends of the walk, step may
+  // be negative (NumPy semantics: out-of-range bounds are clamped).
+  TensorBase slice(int64_t dim, std::optional<int64_t> start = std::nullopt,
+                   std::optional<int64_t> stop = std::nullopt, int64_t step = 1) const;
+  TensorBase select(int64_t dim, int64_t index) const;  // drops the dimension
+  TensorBase operator[](int64_t index) const { return select(0, index); }
+  TensorBase narrow(int64_t dim, int64_t start, int64_t length) const;
+  TensorBase transpose(int64_t dim0, int64_t dim1) const;
+  TensorBase permute(const std::vector<int64_t>& dims) const;
+  TensorBase t() const;  // transposes a 2-D tensor; 0-D and 1-D come back unchanged
+  TensorBase mT() const;  // transposes the last two dimensions
+  // view() never copies and throws when the strides cannot express `shape`;
+  // reshape() returns a view when possible and a contiguous copy otherwise. One -1 in
+  // `shape` is inferred.
+  TensorBase view(const Shape& shape) const;
+  TensorBase reshape(const Shape& shape) const;
+  TensorBase flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  TensorBase unflatten(int64_t dim, const Shape& sizes) const;
+  TensorBase expand(const Shape& shape) const;  // -1 keeps a dimension
+  TensorBase broadcast_to(const Shape& shape) const { return expand(shape); }
+  TensorBase expand_as(const TensorBase& other) const { return expand(other.shape()); }
+  TensorBase squeeze() const;
+  TensorBase squeeze(int64_t dim) const;
+  TensorBase unsqueeze(int64_t dim) const;
+  TensorBase flip(const std::vector<int64_t>& dims) const;  // a negative-stride view
+  TensorBase movedim(int64_t source, int64_t destination) const;
+  TensorBase diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
+  // Any shape/strides/offset within the storage; checked against the storage bounds.
+  TensorBase as_strided(const Shape& shape, const Strides& strides,
+                        std::optional<int64_t> storage_offset = std::nullopt) const;
+  TensorBase alias() const;  // a new handle on the same view
+
+  // ---- copies and fills -----------------------------------------------------------------
+  TensorBase contiguous() const;  // this tensor when already contiguous
+  TensorBase clone() const;       // always a fresh contiguous copy
+  // Copies src into this tensor, broadcasting src to this shape and converting dtype.
+  const TensorBase& copy_(const TensorBase& src) const;
+  TensorBase to(DType dtype, bool copy = false) const;
+  const TensorBase& fill_(const Scalar& value) const;
+  const TensorBase& zero_() const { return fill_(Scalar(0)); }
+  // The one element of a tensor with numel() == 1.
+  Scalar item() const;
+  template <typename T>
+  T item() const {
+    return item().to<T>();
+  }
+
+  std::string to_string() const;  // PyTorch-style repr (print.hpp)
+
+ protected:
+  TensorBase make_view(Shape shape, Strides strides, int64_t offset) const;
+
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+}  // namespace tensorbridge
+
+// Definitions of the methods above; included here so the class is usable on its own.
+#include "tensorbridge/core/views.hpp"
+#include "tensorbridge/core/copy.hpp"
+#include "tensorbridge/core/tensor.hpp"
