@@ -1,0 +1,119 @@
+# Helpers for tensorbridge's own targets: tests, examples, benchmarks.
+#
+# Warnings-as-errors and sanitizers are applied here, per target, and never to the INTERFACE
+# target tensorbridge::tensorbridge: a consumer's flags are the consumer's business.
+#
+#   tb_target_warnings(<target>)
+#       -Wall -Wextra -Wpedantic (/W4 /permissive- with MSVC) for C++ sources, plus -Werror (/WX)
+#       when TENSORBRIDGE_WARNINGS_AS_ERRORS is ON.
+#
+#   tb_target_sanitizers(<target>)
+#       When TENSORBRIDGE_SANITIZE is ON: AddressSanitizer + UndefinedBehaviorSanitizer, any
+#       finding is fatal (-fno-sanitize-recover=all).
+#
+#   tb_add_test(<name> SOURCES <src>... [LABELS <label>...] [LIBRARIES <lib>...])
+#       An executable <name> from <src>... linked to tensorbridge::tensorbridge, GTest::gtest_main
+#       and <lib>..., with warnings and sanitizers as above; each GoogleTest case becomes a ctest
+#       test (discovered when ctest runs, so a crashing binary fails a test instead of the build)
+#       carrying the labels <label>....
+#
+#   tb_add_example(<name> SOURCES <src>... [LIBRARIES <lib>...] [NO_RUN])
+#       An executable <name> linked to tensorbridge::tensorbridge with warnings and sanitizers;
+#       when tests are enabled it is also run as ctest test "example.<name>" (label "example")
+#       unless NO_RUN is given.
+#
+#   tb_add_benchmark(<name> SOURCES <src>... [LIBRARIES <lib>...])
+#       An executable <name> linked to tensorbridge::tensorbridge and benchmark::benchmark_main,
+#       with warnings but no sanitizers (they would distort every timing).
+
+include_guard(GLOBAL)
+
+function(tb_target_warnings target)
+  if(MSVC)
+    set(_warn /W4 /permissive-)
+    set(_werror /WX)
+  else()
+    set(_warn -Wall -Wextra -Wpedantic)
+    set(_werror -Werror)
+  endif()
+  if(NOT TENSORBRIDGE_WARNINGS_AS_ERRORS)
+    set(_werror "")
+  endif()
+  target_compile_options(${target} PRIVATE
+    "$<$<COMPILE_LANGUAGE:CXX>:${_warn};${_werror}>")
+endfunction()
+
+function(tb_target_sanitizers target)
+  if(NOT TENSORBRIDGE_SANITIZE)
+    return()
+  endif()
+  if(MSVC)
+    target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:/fsanitize=address>")
+    return()
+  endif()
+  set(_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${_san}>")
+  target_link_options(${target} PRIVATE ${_san})
+endfunction()
+
+# Settings every one of our executables shares.
+function(_tb_own_executable name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "${name}: SOURCES is required")
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE tensorbridge::tensorbridge ${ARG_LIBRARIES})
+  tb_target_warnings(${name})
+endfunction()
+
+function(tb_add_test name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LABELS;LIBRARIES")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "tb_add_test(${name}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TARGET GTest::gtest_main)
+    find_package(GTest REQUIRED)
+  endif()
+  include(GoogleTest)
+
+  _tb_own_executable(${name} SOURCES ${ARG_SOURCES}
+                     LIBRARIES GTest::gtest_main ${ARG_LIBRARIES})
+  tb_target_sanitizers(${name})
+
+  set(_properties "")
+  if(ARG_LABELS)
+    set(_properties PROPERTIES LABELS "${ARG_LABELS}")
+  endif()
+  # PRE_TEST: listing the tests happens when ctest runs, so a sanitizer report or a crash at
+  # start-up shows up as a failed test with its output, not as a broken build.
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 120
+    ${_properties})
+endfunction()
+
+function(tb_add_example name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_RUN" "" "SOURCES;LIBRARIES")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "tb_add_example(${name}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  _tb_own_executable(${name} SOURCES ${ARG_SOURCES} LIBRARIES ${ARG_LIBRARIES})
+  tb_target_sanitizers(${name})
+  if(TENSORBRIDGE_BUILD_TESTS AND NOT ARG_NO_RUN)
+    add_test(NAME example.${name} COMMAND ${name})
+    set_tests_properties(example.${name} PROPERTIES LABELS example)
+  endif()
+endfunction()
+
+function(tb_add_benchmark name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "tb_add_benchmark(${name}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TARGET benchmark::benchmark_main)
+    find_package(benchmark REQUIRED)
+  endif()
+  _tb_own_executable(${name} SOURCES ${ARG_SOURCES}
+                     LIBRARIES benchmark::benchmark_main ${ARG_LIBRARIES})
+endfunction()
