@@ -86,7 +86,7 @@ inline TensorBase linspace(double start, double end, int64_t steps,
     using T = typename decltype(tag)::type;
     T* out = static_cast<T*>(t.data_ptr());
     for (int64_t i = 0; i < steps; ++i) {
-      const double v = i < half_point ? start + step * double(i)
+      const double v = i < half_point || steps == 1 ? start + step * double(i)
                                       : end - step * double(steps - 1 - i);
       out[i] = convert_element<T>(v);
     }
