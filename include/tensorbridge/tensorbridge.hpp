@@ -7,3 +7,6 @@
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/core/print.hpp"
 #include "tensorbridge/core/tensor.hpp"
+#include "tensorbridge/interop/buffer.hpp"
+#include "tensorbridge/interop/dlpack.hpp"
+#include "tensorbridge/interop/eigen.hpp"
