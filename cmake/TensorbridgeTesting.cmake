@@ -15,7 +15,8 @@
 #       An executable <name> from <src>... linked to tensorbridge::tensorbridge, GTest::gtest_main
 #       and <lib>..., with warnings and sanitizers as above; each GoogleTest case becomes a ctest
 #       test (discovered when ctest runs, so a crashing binary fails a test instead of the build)
-#       carrying the labels <label>....
+#       carrying the labels <label>.... (ctest re-lists a binary's tests only when the binary
+#       is rebuilt, so after changing LABELS alone, touch one of its sources.)
 #
 #   tb_add_example(<name> SOURCES <src>... [LIBRARIES <lib>...] [NO_RUN])
 #       An executable <name> linked to tensorbridge::tensorbridge with warnings and sanitizers;
@@ -83,7 +84,10 @@ function(tb_add_test name)
 
   set(_properties "")
   if(ARG_LABELS)
-    set(_properties PROPERTIES LABELS "${ARG_LABELS}")
+    # gtest_discover_tests takes PROPERTIES as key/value pairs: a list value must keep its
+    # semicolons escaped to stay one value.
+    string(REPLACE ";" "\\;" _labels "${ARG_LABELS}")
+    set(_properties PROPERTIES LABELS "${_labels}")
   endif()
   # PRE_TEST: listing the tests happens when ctest runs, so a sanitizer report or a crash at
   # start-up shows up as a failed test with its output, not as a broken build.
