@@ -10,3 +10,4 @@
 #include "tensorbridge/interop/buffer.hpp"
 #include "tensorbridge/interop/dlpack.hpp"
 #include "tensorbridge/interop/eigen.hpp"
+#include "tensorbridge/ops/api_linalg.hpp"

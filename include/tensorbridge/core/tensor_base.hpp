@@ -21,6 +21,7 @@ namespace tensorbridge {
 
 template <typename T>
 class Tensor;
+class Generator;  // random numbers (ops/random.hpp)
 
 class TensorBase {
  public:
@@ -125,6 +126,62 @@ class TensorBase {
   }
 
   std::string to_string() const;  // PyTorch-style repr (print.hpp)
+
+  // ---- math: linalg/indexing/random (defined in ops/api_*.hpp) ----
+  // linear algebra (ops/api_linalg.hpp)
+  TensorBase matmul(const TensorBase& other) const;
+  TensorBase mm(const TensorBase& other) const;
+  TensorBase bmm(const TensorBase& other) const;
+  TensorBase mv(const TensorBase& vec) const;
+  TensorBase dot(const TensorBase& other) const;
+  TensorBase outer(const TensorBase& other) const;
+  TensorBase addmm(const TensorBase& mat1, const TensorBase& mat2, const Scalar& beta = 1,
+                   const Scalar& alpha = 1) const;
+  // indexing (ops/api_indexing.hpp); index tensors are int64 or int32
+  TensorBase index_select(int64_t dim, const TensorBase& index) const;
+  TensorBase gather(int64_t dim, const TensorBase& index) const;
+  TensorBase scatter(int64_t dim, const TensorBase& index, const TensorBase& src) const;
+  TensorBase scatter(int64_t dim, const TensorBase& index, const Scalar& value) const;
+  const TensorBase& scatter_(int64_t dim, const TensorBase& index, const TensorBase& src) const;
+  const TensorBase& scatter_(int64_t dim, const TensorBase& index, const Scalar& value) const;
+  TensorBase scatter_add(int64_t dim, const TensorBase& index, const TensorBase& src) const;
+  const TensorBase& scatter_add_(int64_t dim, const TensorBase& index,
+                                 const TensorBase& src) const;
+  TensorBase index_add(int64_t dim, const TensorBase& index, const TensorBase& source,
+                       const Scalar& alpha = 1) const;
+  const TensorBase& index_add_(int64_t dim, const TensorBase& index, const TensorBase& source,
+                               const Scalar& alpha = 1) const;
+  TensorBase masked_fill(const TensorBase& mask, const Scalar& value) const;
+  const TensorBase& masked_fill_(const TensorBase& mask, const Scalar& value) const;
+  TensorBase masked_select(const TensorBase& mask) const;
+  TensorBase nonzero() const;                    // int64 [count, ndim]
+  std::vector<TensorBase> nonzero_tuple() const;  // nonzero(as_tuple=True)
+  // NumPy advanced indexing: a null entry is a full slice ':'; results are copies.
+  TensorBase index(const std::vector<std::optional<TensorBase>>& indices) const;
+  const TensorBase& index_put_(const std::vector<std::optional<TensorBase>>& indices,
+                               const TensorBase& values, bool accumulate = false) const;
+  TensorBase index_put(const std::vector<std::optional<TensorBase>>& indices,
+                       const TensorBase& values, bool accumulate = false) const;
+  // joining, splitting, sorting (ops/api_indexing.hpp)
+  std::vector<TensorBase> split(int64_t split_size, int64_t dim = 0) const;
+  std::vector<TensorBase> split(const std::vector<int64_t>& split_sizes, int64_t dim = 0) const;
+  std::vector<TensorBase> chunk(int64_t chunks, int64_t dim = 0) const;
+  std::vector<TensorBase> unbind(int64_t dim = 0) const;
+  TensorBase repeat(const std::vector<int64_t>& repeats) const;
+  TensorBase tile(const std::vector<int64_t>& reps) const;
+  std::pair<TensorBase, TensorBase> sort(int64_t dim = -1, bool descending = false,
+                                         bool stable = false) const;
+  TensorBase argsort(int64_t dim = -1, bool descending = false, bool stable = false) const;
+  std::pair<TensorBase, TensorBase> topk(int64_t k, int64_t dim = -1, bool largest = true,
+                                         bool sorted = true) const;
+  // random (ops/api_random.hpp); a null generator means the default one
+  const TensorBase& uniform_(double from = 0.0, double to = 1.0, Generator* gen = nullptr) const;
+  const TensorBase& normal_(double mean = 0.0, double std = 1.0, Generator* gen = nullptr) const;
+  const TensorBase& bernoulli_(double p = 0.5, Generator* gen = nullptr) const;
+  const TensorBase& bernoulli_(const TensorBase& p, Generator* gen = nullptr) const;
+  TensorBase bernoulli(Generator* gen = nullptr) const;  // this tensor holds probabilities
+  TensorBase bernoulli(double p, Generator* gen = nullptr) const;
+  // ---- end math: linalg/indexing/random ----
 
  protected:
   TensorBase make_view(Shape shape, Strides strides, int64_t offset) const;
