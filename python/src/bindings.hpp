@@ -1,0 +1,60 @@
+#pragma once
+// The parts of the tensorbridge._C extension and the conversions they share. Each bind_*
+// function adds one part of the API; module.cpp calls them in order. New layers plug in the
+// same way (bind_ops for math, bind_autograd for autograd/nn) without touching the others.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "tensorbridge/tensorbridge.hpp"
+
+namespace tensorbridge::python {
+
+namespace py = pybind11;
+
+using TensorClass = py::class_<TensorBase>;
+
+// ---- the parts of the module (one .cpp file each) -------------------------------------------
+void bind_dtypes(py::module_& m);                       // dtype.cpp: dtypes, device, defaults
+void bind_tensor(py::module_& m, TensorClass& cls);     // tensor.cpp: metadata, views, copies
+void bind_indexing(TensorClass& cls);                   // indexing.cpp: [] and []=
+void bind_creation(py::module_& m);                     // creation.cpp: tensor(), zeros(), ...
+void bind_interop(py::module_& m, TensorClass& cls);    // interop.cpp: buffer, NumPy, DLPack
+
+// ---- dtypes and devices (dtype.cpp) ---------------------------------------------------------
+// The tensorbridge.<name> object of a dtype (a borrowed, immortal reference).
+py::handle dtype_object(DType dtype);
+// The DType of a tensorbridge dtype object; TypeError naming `op` for anything else.
+DType dtype_arg(py::handle obj, const char* op);
+// As dtype_arg, with None meaning "not given".
+std::optional<DType> optional_dtype_arg(py::handle obj, const char* op);
+// The dtype that Python floats become (set_default_dtype).
+DType default_dtype();
+// The complex dtype that Python complex numbers become: complex128 with a float64 default.
+DType default_complex_dtype();
+// A device from a tensorbridge.device, a string like "cpu" or "cuda:0", or None (the CPU).
+Device device_arg(py::handle obj, const char* op);
+py::object device_object(Device device);
+
+// ---- Python values (creation.cpp) -----------------------------------------------------------
+// The Python number held by a scalar-like object (bool, int, float, complex, and objects with
+// __index__/__float__/__complex__ such as NumPy scalars), or nothing.
+std::optional<Scalar> scalar_arg(py::handle obj);
+// A shape from f(2, 3), f((2, 3)) or f([2, 3]).
+Shape shape_args(const py::args& args, const char* op);
+Shape shape_arg(py::handle seq, const char* op);
+// The tensorbridge.Size (a tuple subclass) of a shape.
+py::object size_object(const Shape& shape);
+// A new tensor holding a copy of `data` (nested sequences, scalars, tensors, arrays).
+TensorBase tensor_from_data(py::handle data, std::optional<DType> dtype, const char* op);
+// `data` as a tensor, sharing memory when it is a tensor or exports its memory (buffer
+// protocol, DLPack); a copy otherwise or when the dtype must change.
+TensorBase as_tensor(py::handle data, std::optional<DType> dtype, const char* op);
+
+// ---- interop (interop.cpp) ------------------------------------------------------------------
+// A zero-copy tensor for an object exporting the buffer protocol or DLPack, or nothing when
+// it exports neither.
+std::optional<TensorBase> import_array(py::handle obj, const char* op);
+
+}  // namespace tensorbridge::python
