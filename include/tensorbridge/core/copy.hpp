@@ -122,6 +122,9 @@ inline const TensorBase& TensorBase::copy_(const TensorBase& src) const {
   }
   detail::copy_same_shape(*this, source);
   bump_version();
+  if (impl_->autograd || src.impl()->autograd) {
+    detail::autograd_hooks->on_inplace_copy(*this, &src);
+  }
   return *this;
 }
 
@@ -129,6 +132,7 @@ inline TensorBase TensorBase::clone() const {
   TensorBase out = detail::new_cpu_tensor(shape(), dtype(), "clone");
   detail::check_cpu(*this, "clone");
   detail::copy_same_shape(out, *this);
+  if (impl_->autograd) detail::autograd_hooks->on_copy(*this, out);
   return out;
 }
 
@@ -141,6 +145,7 @@ inline TensorBase TensorBase::to(DType dtype, bool copy) const {
   detail::check_cpu(*this, "to");
   TensorBase out = detail::new_cpu_tensor(shape(), dtype, "to");
   detail::copy_same_shape(out, *this);
+  if (impl_->autograd) detail::autograd_hooks->on_copy(*this, out);
   return out;
 }
 
@@ -162,6 +167,7 @@ inline const TensorBase& TensorBase::fill_(const Scalar& value) const {
                     });
   });
   bump_version();
+  if (impl_->autograd) detail::autograd_hooks->on_inplace_copy(*this, nullptr);
   return *this;
 }
 

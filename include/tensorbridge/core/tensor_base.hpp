@@ -5,6 +5,7 @@
 // typed access, so converting between the two is free.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ namespace tensorbridge {
 
 template <typename T>
 class Tensor;
+namespace autograd {
+class Node;  // autograd/node.hpp
+}
 class Generator;  // random numbers (ops/random.hpp)
 
 class TensorBase {
@@ -182,6 +186,28 @@ class TensorBase {
   TensorBase bernoulli(Generator* gen = nullptr) const;  // this tensor holds probabilities
   TensorBase bernoulli(double p, Generator* gen = nullptr) const;
   // ---- end math: linalg/indexing/random ----
+
+  // ---- autograd (defined in autograd/tensor_methods.hpp) ----
+  bool requires_grad() const;
+  const TensorBase& requires_grad_(bool requires_grad = true) const;
+  const TensorBase& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
+  TensorBase grad() const;  // undefined until a backward pass reaches this tensor
+  void set_grad(const TensorBase& grad) const;  // `t.grad = g`; undefined clears it
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  bool is_leaf() const;
+  uint32_t output_nr() const;
+  void retain_grad() const;
+  bool retains_grad() const;
+  // retain_graph defaults to create_graph, as in PyTorch.
+  void backward(const TensorBase& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  TensorBase detach() const;  // same memory, no history
+  const TensorBase& detach_() const;
+  // The hook sees each gradient computed for this tensor and may return a replacement
+  // (an undefined result keeps the gradient). Returns an id for remove_hook.
+  std::size_t register_hook(std::function<TensorBase(const TensorBase&)> hook) const;
+  void remove_hook(std::size_t id) const;
+  // ---- end autograd ----
 
  protected:
   TensorBase make_view(Shape shape, Strides strides, int64_t offset) const;

@@ -24,6 +24,21 @@ struct AutogradMetaBase {
   virtual ~AutogradMetaBase() = default;
 };
 
+class TensorBase;
+
+namespace detail {
+// Where core's views, copies and fills tell autograd what they did. The autograd layer
+// installs the table when it creates its first AutogradMeta, and core calls it only for
+// tensors whose autograd slot is filled, so a program without autograd never reaches it.
+struct AutogradHooks {
+  void (*check_inplace)(const TensorBase& self, const char* op);  // before a write
+  void (*on_view)(const TensorBase& base, const TensorBase& view);
+  void (*on_copy)(const TensorBase& src, const TensorBase& out);  // clone, contiguous, to
+  void (*on_inplace_copy)(const TensorBase& self, const TensorBase* src);  // copy_; fill_: null
+};
+inline const AutogradHooks* autograd_hooks = nullptr;
+}  // namespace detail
+
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   int64_t offset = 0;  // in elements, from storage->data()

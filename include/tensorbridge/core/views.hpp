@@ -89,6 +89,7 @@ inline void TensorBase::check_writable(const char* op) const {
   TB_CHECK(!is_read_only(), ReadOnlyError, op, ": cannot write to a read-only tensor (shape ",
            shape_str(shape()), ", dtype ", dtype(), ", device ", device(),
            "); it wraps read-only memory. Use .clone() for a writable copy.");
+  if (impl_->autograd) detail::autograd_hooks->check_inplace(*this, op);
 }
 
 inline TensorBase TensorBase::make_view(Shape shape, Strides strides, int64_t offset) const {
@@ -96,7 +97,9 @@ inline TensorBase TensorBase::make_view(Shape shape, Strides strides, int64_t of
   auto view = std::make_shared<TensorImpl>(self.storage, offset, std::move(shape),
                                            std::move(strides), self.dtype, self.read_only);
   view->version = self.version;
-  return TensorBase(std::move(view));
+  TensorBase out(std::move(view));
+  if (self.autograd) detail::autograd_hooks->on_view(*this, out);
+  return out;
 }
 
 inline TensorBase TensorBase::as_read_only() const {
