@@ -22,6 +22,9 @@ struct PrintOptions {
   int64_t threshold = 1000;  // summarize tensors with more elements than this
   int64_t edgeitems = 3;
   int linewidth = 80;
+  // The dtype Python floats become (Python's set_default_dtype): its tensors print without
+  // a dtype suffix, as PyTorch's do.
+  DType default_dtype = DType::Float32;
 };
 
 inline PrintOptions& print_options() {
@@ -243,10 +246,13 @@ class TensorPrinter {
   std::size_t index_ = 0;
 };
 
-// The dtypes PyTorch infers from Python values; others get a suffix.
-inline bool dtype_is_inferred(DType d) {
-  return d == DType::Float32 || d == DType::Int64 || d == DType::Bool ||
-         d == DType::Complex64;
+// The dtypes PyTorch infers from Python values; others get a suffix. An empty tensor has
+// no values to infer from, so only the default dtype goes without one.
+inline bool dtype_is_inferred(DType d, bool empty, DType default_dtype) {
+  if (empty) return d == default_dtype;
+  const DType complex_default =
+      default_dtype == DType::Float64 ? DType::Complex128 : DType::Complex64;
+  return d == default_dtype || d == complex_default || d == DType::Int64 || d == DType::Bool;
 }
 
 }  // namespace detail
@@ -274,7 +280,7 @@ inline std::string format_tensor(const TensorBase& t, const std::vector<std::str
   } else {
     body = "[...]";  // device memory is not read on the host here
   }
-  if (!detail::dtype_is_inferred(t.dtype())) {
+  if (!detail::dtype_is_inferred(t.dtype(), t.numel() == 0, opt.default_dtype)) {
     suffixes.push_back("dtype=" + dtype_prefix + std::string(dtype_name(t.dtype())));
   }
   suffixes.insert(suffixes.end(), extra_suffixes.begin(), extra_suffixes.end());
