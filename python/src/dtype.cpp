@@ -114,6 +114,7 @@ void bind_dtypes(py::module_& m) {
                  TypeError, "set_default_dtype: only floating-point types are supported as the "
                  "default type, got ", dtype);
         g_default_dtype = dtype;
+        print_options().default_dtype = dtype;  // reprs omit the default dtype, as in PyTorch
       },
       py::arg("d"), "Sets the dtype that Python floats and the factories default to.");
   m.def("get_default_dtype", [] { return dtype_object(g_default_dtype); },
