@@ -10,5 +10,6 @@
 #include "tensorbridge/interop/buffer.hpp"
 #include "tensorbridge/interop/dlpack.hpp"
 #include "tensorbridge/interop/eigen.hpp"
+#include "tensorbridge/ops/api_elementwise.hpp"
 #include "tensorbridge/ops/api_indexing.hpp"
 #include "tensorbridge/ops/api_linalg.hpp"

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,7 @@ namespace autograd {
 class Node;  // autograd/node.hpp
 }
 class Generator;  // random numbers (ops/random.hpp)
+struct ValuesIndices;  // (values, indices) of max/min along a dim (ops/reduce.hpp)
 
 class TensorBase {
  public:
@@ -130,6 +132,134 @@ class TensorBase {
   }
 
   std::string to_string() const;  // PyTorch-style repr (print.hpp)
+
+  // ---- math: elementwise/unary/reductions (defined in ops/api_*.hpp) ----
+  // Binary ops (ops/api_elementwise.hpp). `other` is a tensor or a scalar; scalars are weak
+  // for type promotion. In-place forms refuse results that cannot be cast to this dtype.
+  TensorBase add(const TensorBase& other, const Scalar& alpha = 1) const;
+  TensorBase add(const Scalar& other, const Scalar& alpha = 1) const;
+  const TensorBase& add_(const TensorBase& other, const Scalar& alpha = 1) const;
+  const TensorBase& add_(const Scalar& other, const Scalar& alpha = 1) const;
+  TensorBase sub(const TensorBase& other, const Scalar& alpha = 1) const;
+  TensorBase sub(const Scalar& other, const Scalar& alpha = 1) const;
+  const TensorBase& sub_(const TensorBase& other, const Scalar& alpha = 1) const;
+  const TensorBase& sub_(const Scalar& other, const Scalar& alpha = 1) const;
+  // rounding_mode: "" (true division), "trunc" or "floor".
+  TensorBase div(const TensorBase& other, std::string_view rounding_mode = {}) const;
+  TensorBase div(const Scalar& other, std::string_view rounding_mode = {}) const;
+  const TensorBase& div_(const TensorBase& other, std::string_view rounding_mode = {}) const;
+  const TensorBase& div_(const Scalar& other, std::string_view rounding_mode = {}) const;
+#define TB_DECLARE_BINARY_METHOD(op)                          \
+  TensorBase op(const TensorBase& other) const;               \
+  TensorBase op(const Scalar& other) const;
+#define TB_DECLARE_BINARY_METHOD_AND_INPLACE(op)              \
+  TB_DECLARE_BINARY_METHOD(op)                                \
+  const TensorBase& op##_(const TensorBase& other) const;     \
+  const TensorBase& op##_(const Scalar& other) const;
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(mul)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(floor_divide)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(remainder)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(pow)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(atan2)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(logical_and)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(logical_or)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(logical_xor)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(bitwise_and)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(bitwise_or)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(bitwise_xor)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(bitwise_left_shift)
+  TB_DECLARE_BINARY_METHOD_AND_INPLACE(bitwise_right_shift)
+  TB_DECLARE_BINARY_METHOD(maximum)
+  TB_DECLARE_BINARY_METHOD(minimum)
+  TB_DECLARE_BINARY_METHOD(eq)
+  TB_DECLARE_BINARY_METHOD(ne)
+  TB_DECLARE_BINARY_METHOD(lt)
+  TB_DECLARE_BINARY_METHOD(le)
+  TB_DECLARE_BINARY_METHOD(gt)
+  TB_DECLARE_BINARY_METHOD(ge)
+#undef TB_DECLARE_BINARY_METHOD
+#undef TB_DECLARE_BINARY_METHOD_AND_INPLACE
+  // Unary ops (ops/api_elementwise.hpp). Integer inputs to floating functions give the
+  // default float dtype (float32); float16/bfloat16 compute in float32.
+#define TB_DECLARE_UNARY_METHOD(op) \
+  TensorBase op() const;            \
+  const TensorBase& op##_() const;
+  TB_DECLARE_UNARY_METHOD(neg)
+  TB_DECLARE_UNARY_METHOD(abs)
+  TB_DECLARE_UNARY_METHOD(sign)
+  TB_DECLARE_UNARY_METHOD(exp)
+  TB_DECLARE_UNARY_METHOD(expm1)
+  TB_DECLARE_UNARY_METHOD(log)
+  TB_DECLARE_UNARY_METHOD(log1p)
+  TB_DECLARE_UNARY_METHOD(log2)
+  TB_DECLARE_UNARY_METHOD(log10)
+  TB_DECLARE_UNARY_METHOD(sqrt)
+  TB_DECLARE_UNARY_METHOD(rsqrt)
+  TB_DECLARE_UNARY_METHOD(sin)
+  TB_DECLARE_UNARY_METHOD(cos)
+  TB_DECLARE_UNARY_METHOD(tan)
+  TB_DECLARE_UNARY_METHOD(tanh)
+  TB_DECLARE_UNARY_METHOD(sigmoid)
+  TB_DECLARE_UNARY_METHOD(relu)
+  TB_DECLARE_UNARY_METHOD(erf)
+  TB_DECLARE_UNARY_METHOD(floor)
+  TB_DECLARE_UNARY_METHOD(ceil)
+  TB_DECLARE_UNARY_METHOD(trunc)
+  TB_DECLARE_UNARY_METHOD(reciprocal)
+  TB_DECLARE_UNARY_METHOD(square)
+  TB_DECLARE_UNARY_METHOD(logical_not)
+  TB_DECLARE_UNARY_METHOD(bitwise_not)
+#undef TB_DECLARE_UNARY_METHOD
+  TensorBase round(int64_t decimals = 0) const;  // half to even
+  const TensorBase& round_(int64_t decimals = 0) const;
+  TensorBase clamp(const std::optional<Scalar>& min, const std::optional<Scalar>& max = {}) const;
+  TensorBase clamp(const std::optional<TensorBase>& min,
+                   const std::optional<TensorBase>& max = {}) const;
+  const TensorBase& clamp_(const std::optional<Scalar>& min,
+                           const std::optional<Scalar>& max = {}) const;
+  const TensorBase& clamp_(const std::optional<TensorBase>& min,
+                           const std::optional<TensorBase>& max = {}) const;
+  TensorBase isnan() const;
+  TensorBase isinf() const;
+  TensorBase isfinite() const;
+  // Reductions (ops/api_reduce.hpp). An empty dims list reduces over every dimension;
+  // negative dims count from the end. Sums of integers and bools are int64.
+  TensorBase sum(std::optional<DType> dtype = std::nullopt) const;
+  TensorBase sum(const std::vector<int64_t>& dims, bool keepdim = false,
+                 std::optional<DType> dtype = std::nullopt) const;
+  TensorBase sum(int64_t dim, bool keepdim = false, std::optional<DType> dtype = std::nullopt) const;
+  TensorBase mean(std::optional<DType> dtype = std::nullopt) const;
+  TensorBase mean(const std::vector<int64_t>& dims, bool keepdim = false,
+                  std::optional<DType> dtype = std::nullopt) const;
+  TensorBase mean(int64_t dim, bool keepdim = false, std::optional<DType> dtype = std::nullopt) const;
+  TensorBase prod(std::optional<DType> dtype = std::nullopt) const;
+  TensorBase prod(int64_t dim, bool keepdim = false, std::optional<DType> dtype = std::nullopt) const;
+  TensorBase max() const;  // of all elements; NaN wins
+  TensorBase min() const;
+  ValuesIndices max(int64_t dim, bool keepdim = false) const;
+  ValuesIndices min(int64_t dim, bool keepdim = false) const;
+  TensorBase amax(const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
+  TensorBase amin(const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
+  TensorBase argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  TensorBase argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  TensorBase var(const std::vector<int64_t>& dims = {}, double correction = 1,
+                 bool keepdim = false) const;
+  TensorBase std(const std::vector<int64_t>& dims = {}, double correction = 1,
+                 bool keepdim = false) const;
+  // p: 2 (Frobenius/Euclidean), 1, inf, -inf, 0 (count of nonzeros) or any other power.
+  TensorBase norm(double p = 2, const std::vector<int64_t>& dims = {}, bool keepdim = false) const;
+  TensorBase all() const;
+  TensorBase all(const std::vector<int64_t>& dims, bool keepdim = false) const;
+  TensorBase all(int64_t dim, bool keepdim = false) const;
+  TensorBase any() const;
+  TensorBase any(const std::vector<int64_t>& dims, bool keepdim = false) const;
+  TensorBase any(int64_t dim, bool keepdim = false) const;
+  TensorBase cumsum(int64_t dim, std::optional<DType> dtype = std::nullopt) const;
+  TensorBase cumprod(int64_t dim, std::optional<DType> dtype = std::nullopt) const;
+  TensorBase logsumexp(const std::vector<int64_t>& dims, bool keepdim = false) const;
+  TensorBase softmax(int64_t dim, std::optional<DType> dtype = std::nullopt) const;
+  TensorBase log_softmax(int64_t dim, std::optional<DType> dtype = std::nullopt) const;
+  // ---- end math: elementwise/unary/reductions ----
 
   // ---- math: linalg/indexing/random (defined in ops/api_*.hpp) ----
   // linear algebra (ops/api_linalg.hpp)

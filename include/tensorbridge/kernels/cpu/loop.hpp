@@ -1,0 +1,119 @@
+#pragma once
+// The CPU loop driver under every elementwise kernel: it simplifies the iteration space
+// once (core's make_loop_space: drop size-1 dims, order by the output's strides, merge
+// contiguous dims), then hands the kernel whole rows (base pointers, byte strides, count).
+// With OpenMP (when the translation unit is built with it) large tensors are split into
+// one contiguous range of elements per thread; each range starts and ends mid-row if it
+// must. Kernels called from here must not throw: an exception cannot leave an OpenMP
+// region, so ops validate their inputs before they start the loop.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "tensorbridge/core/shape.hpp"
+#include "tensorbridge/core/strided_loop.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace tensorbridge::kernels::cpu {
+
+// Below this many elements a second thread costs more than it saves.
+inline constexpr int64_t kParallelGrain = 32768;
+
+inline int max_threads() {
+#ifdef _OPENMP
+  return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+// Calls fn(begin, end) on disjoint ranges covering [0, n): on several threads when n is
+// above `grain` and OpenMP is available, else once on this thread. Ranges are multiples
+// of `align` elements (but the last), so vector loops stay aligned within each thread.
+template <typename Fn>
+void parallel_for(int64_t n, int64_t grain, Fn&& fn, int64_t align = 64) {
+  if (n <= 0) return;
+#ifdef _OPENMP
+  const int64_t threads = std::min<int64_t>(max_threads(), n / std::max<int64_t>(grain, 1));
+  if (threads > 1) {
+#pragma omp parallel num_threads(static_cast<int>(threads))
+    {
+      const int64_t t = omp_get_thread_num();
+      const int64_t nt = omp_get_num_threads();
+      int64_t chunk = (n + nt - 1) / nt;
+      chunk = (chunk + align - 1) / align * align;
+      const int64_t begin = std::min(n, t * chunk);
+      const int64_t end = std::min(n, begin + chunk);
+      if (begin < end) fn(begin, end);
+    }
+    return;
+  }
+#else
+  (void)grain;
+  (void)align;
+#endif
+  fn(int64_t(0), n);
+}
+
+// Walks elements [begin, end) of a simplified loop space in its row-major order, calling
+// inner(ptrs, inner_byte_strides, count) for each (possibly partial) innermost row.
+template <std::size_t N, typename Inner>
+void loop_range(const LoopSpace<N>& space, const std::array<char*, N>& base, int64_t begin,
+                int64_t end, Inner& inner) {
+  std::array<int64_t, N> inner_stride{};
+  if (space.ndim == 0) {
+    if (begin < end) inner(base, inner_stride, int64_t(1));
+    return;
+  }
+  const int last = space.ndim - 1;
+  for (std::size_t k = 0; k < N; ++k) inner_stride[k] = space.stride[k][last];
+  // Unravel `begin` into an index and the matching pointers.
+  std::array<int64_t, kMaxDims> index{};
+  std::array<char*, N> ptr = base;
+  int64_t rest = begin;
+  for (int d = last; d >= 0; --d) {
+    index[d] = rest % space.size[d];
+    rest /= space.size[d];
+    for (std::size_t k = 0; k < N; ++k) ptr[k] += index[d] * space.stride[k][d];
+  }
+  int64_t pos = begin;
+  while (pos < end) {
+    const int64_t count = std::min(space.size[last] - index[last], end - pos);
+    inner(ptr, inner_stride, count);
+    pos += count;
+    if (pos >= end) return;
+    // Finished the row: back to its start, then the odometer over the outer dims.
+    for (std::size_t k = 0; k < N; ++k) ptr[k] -= index[last] * space.stride[k][last];
+    index[last] = 0;
+    for (int d = last - 1; d >= 0; --d) {
+      if (++index[d] < space.size[d]) {
+        for (std::size_t k = 0; k < N; ++k) ptr[k] += space.stride[k][d];
+        break;
+      }
+      for (std::size_t k = 0; k < N; ++k) ptr[k] -= space.stride[k][d] * (space.size[d] - 1);
+      index[d] = 0;
+    }
+  }
+}
+
+// Runs inner over every element of `shape` for N operands (operand 0 is the output and
+// decides the traversal order), in parallel for large shapes when OpenMP is on.
+template <std::size_t N, typename Inner>
+void elementwise_loop(const Shape& shape, const std::array<char*, N>& base,
+                      const std::array<const int64_t*, N>& byte_strides, Inner&& inner,
+                      int64_t grain = kParallelGrain) {
+  for (int64_t s : shape) {
+    if (s == 0) return;
+  }
+  const LoopSpace<N> space = make_loop_space<N>(shape, byte_strides);
+  int64_t total = 1;
+  for (int d = 0; d < space.ndim; ++d) total *= space.size[d];
+  parallel_for(total, grain,
+               [&](int64_t begin, int64_t end) { loop_range(space, base, begin, end, inner); });
+}
+
+}  // namespace tensorbridge::kernels::cpu

@@ -1,0 +1,271 @@
+#pragma once
+// The public elementwise API: free functions (tb::add, tb::exp, ...), C++ operators, and
+// the TensorBase methods declared in core/tensor_base.hpp. Each is a one-line forwarder:
+// methods and operators call the free functions, the free functions call the raw compute
+// in ops/binary.hpp and ops/unary.hpp, so autograd can reroute every op in one place (the
+// free functions).
+//
+// Scalars are weak operands as in PyTorch: t + 2.5 on an int32 tensor is float32, on a
+// float16 tensor float16. Tensor<T> op Tensor<T> keeps the static type where the result
+// dtype is obvious (+ - * on non-bool T, comparisons give Tensor<bool>).
+#include <string_view>
+#include <type_traits>
+
+#include "tensorbridge/core/scalar.hpp"
+#include "tensorbridge/core/tensor.hpp"
+#include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/ops/binary.hpp"
+
+namespace tensorbridge {
+
+// ---- binary free functions ---------------------------------------------------------------
+inline TensorBase add(const TensorBase& a, const TensorBase& b, const Scalar& alpha = 1) {
+  return ops::add(a, b, alpha);
+}
+inline TensorBase add(const TensorBase& a, const Scalar& b, const Scalar& alpha = 1) {
+  return ops::add(a, b, alpha);
+}
+inline TensorBase add(const Scalar& a, const TensorBase& b, const Scalar& alpha = 1) {
+  return ops::add(a, b, alpha);
+}
+inline const TensorBase& add_(const TensorBase& self, const TensorBase& other,
+                              const Scalar& alpha = 1) {
+  return ops::add_(self, other, alpha);
+}
+inline const TensorBase& add_(const TensorBase& self, const Scalar& other,
+                              const Scalar& alpha = 1) {
+  return ops::add_(self, other, alpha);
+}
+inline TensorBase sub(const TensorBase& a, const TensorBase& b, const Scalar& alpha = 1) {
+  return ops::sub(a, b, alpha);
+}
+inline TensorBase sub(const TensorBase& a, const Scalar& b, const Scalar& alpha = 1) {
+  return ops::sub(a, b, alpha);
+}
+inline TensorBase sub(const Scalar& a, const TensorBase& b, const Scalar& alpha = 1) {
+  return ops::sub(a, b, alpha);
+}
+inline const TensorBase& sub_(const TensorBase& self, const TensorBase& other,
+                              const Scalar& alpha = 1) {
+  return ops::sub_(self, other, alpha);
+}
+inline const TensorBase& sub_(const TensorBase& self, const Scalar& other,
+                              const Scalar& alpha = 1) {
+  return ops::sub_(self, other, alpha);
+}
+// rounding_mode: "" (true division), "trunc" or "floor".
+inline TensorBase div(const TensorBase& a, const TensorBase& b,
+                      std::string_view rounding_mode = {}) {
+  return ops::div(a, b, rounding_mode);
+}
+inline TensorBase div(const TensorBase& a, const Scalar& b, std::string_view rounding_mode = {}) {
+  return ops::div(a, b, rounding_mode);
+}
+inline TensorBase div(const Scalar& a, const TensorBase& b, std::string_view rounding_mode = {}) {
+  return ops::div(a, b, rounding_mode);
+}
+inline const TensorBase& div_(const TensorBase& self, const TensorBase& other,
+                              std::string_view rounding_mode = {}) {
+  return ops::div_(self, other, rounding_mode);
+}
+inline const TensorBase& div_(const TensorBase& self, const Scalar& other,
+                              std::string_view rounding_mode = {}) {
+  return ops::div_(self, other, rounding_mode);
+}
+inline TensorBase true_divide(const TensorBase& a, const TensorBase& b) { return ops::div(a, b); }
+inline TensorBase true_divide(const TensorBase& a, const Scalar& b) { return ops::div(a, b); }
+
+// The remaining binary ops have no parameters: op(t, t), op(t, s), op(s, t), and in place
+// op_(self, t), op_(self, s).
+#define TB_BINARY_FREE_FUNCTIONS(op)                                                            \
+  inline TensorBase op(const TensorBase& a, const TensorBase& b) { return ops::op(a, b); }       \
+  inline TensorBase op(const TensorBase& a, const Scalar& b) { return ops::op(a, b); }           \
+  inline TensorBase op(const Scalar& a, const TensorBase& b) { return ops::op(a, b); }           \
+  inline const TensorBase& op##_(const TensorBase& self, const TensorBase& other) {             \
+    return ops::op##_(self, other);                                                              \
+  }                                                                                              \
+  inline const TensorBase& op##_(const TensorBase& self, const Scalar& other) {                 \
+    return ops::op##_(self, other);                                                              \
+  }
+TB_BINARY_FREE_FUNCTIONS(mul)
+TB_BINARY_FREE_FUNCTIONS(floor_divide)
+TB_BINARY_FREE_FUNCTIONS(remainder)
+TB_BINARY_FREE_FUNCTIONS(pow)
+TB_BINARY_FREE_FUNCTIONS(maximum)
+TB_BINARY_FREE_FUNCTIONS(minimum)
+TB_BINARY_FREE_FUNCTIONS(atan2)
+TB_BINARY_FREE_FUNCTIONS(eq)
+TB_BINARY_FREE_FUNCTIONS(ne)
+TB_BINARY_FREE_FUNCTIONS(lt)
+TB_BINARY_FREE_FUNCTIONS(le)
+TB_BINARY_FREE_FUNCTIONS(gt)
+TB_BINARY_FREE_FUNCTIONS(ge)
+TB_BINARY_FREE_FUNCTIONS(logical_and)
+TB_BINARY_FREE_FUNCTIONS(logical_or)
+TB_BINARY_FREE_FUNCTIONS(logical_xor)
+TB_BINARY_FREE_FUNCTIONS(bitwise_and)
+TB_BINARY_FREE_FUNCTIONS(bitwise_or)
+TB_BINARY_FREE_FUNCTIONS(bitwise_xor)
+TB_BINARY_FREE_FUNCTIONS(bitwise_left_shift)
+TB_BINARY_FREE_FUNCTIONS(bitwise_right_shift)
+#undef TB_BINARY_FREE_FUNCTIONS
+
+inline TensorBase where(const TensorBase& cond, const TensorBase& a, const TensorBase& b) {
+  return ops::where(cond, a, b);
+}
+inline TensorBase where(const TensorBase& cond, const TensorBase& a, const Scalar& b) {
+  return ops::where(cond, a, b);
+}
+inline TensorBase where(const TensorBase& cond, const Scalar& a, const TensorBase& b) {
+  return ops::where(cond, a, b);
+}
+inline TensorBase where(const TensorBase& cond, const Scalar& a, const Scalar& b) {
+  return ops::where(cond, a, b);
+}
+
+// ---- binary methods ----------------------------------------------------------------------
+inline TensorBase TensorBase::add(const TensorBase& other, const Scalar& alpha) const {
+  return ::tensorbridge::add(*this, other, alpha);
+}
+inline TensorBase TensorBase::add(const Scalar& other, const Scalar& alpha) const {
+  return ::tensorbridge::add(*this, other, alpha);
+}
+inline const TensorBase& TensorBase::add_(const TensorBase& other, const Scalar& alpha) const {
+  return ::tensorbridge::add_(*this, other, alpha);
+}
+inline const TensorBase& TensorBase::add_(const Scalar& other, const Scalar& alpha) const {
+  return ::tensorbridge::add_(*this, other, alpha);
+}
+inline TensorBase TensorBase::sub(const TensorBase& other, const Scalar& alpha) const {
+  return ::tensorbridge::sub(*this, other, alpha);
+}
+inline TensorBase TensorBase::sub(const Scalar& other, const Scalar& alpha) const {
+  return ::tensorbridge::sub(*this, other, alpha);
+}
+inline const TensorBase& TensorBase::sub_(const TensorBase& other, const Scalar& alpha) const {
+  return ::tensorbridge::sub_(*this, other, alpha);
+}
+inline const TensorBase& TensorBase::sub_(const Scalar& other, const Scalar& alpha) const {
+  return ::tensorbridge::sub_(*this, other, alpha);
+}
+inline TensorBase TensorBase::div(const TensorBase& other, std::string_view mode) const {
+  return ::tensorbridge::div(*this, other, mode);
+}
+inline TensorBase TensorBase::div(const Scalar& other, std::string_view mode) const {
+  return ::tensorbridge::div(*this, other, mode);
+}
+inline const TensorBase& TensorBase::div_(const TensorBase& other, std::string_view mode) const {
+  return ::tensorbridge::div_(*this, other, mode);
+}
+inline const TensorBase& TensorBase::div_(const Scalar& other, std::string_view mode) const {
+  return ::tensorbridge::div_(*this, other, mode);
+}
+
+#define TB_BINARY_METHODS(op)                                                                  \
+  inline TensorBase TensorBase::op(const TensorBase& other) const {                            \
+    return ::tensorbridge::op(*this, other);                                                   \
+  }                                                                                            \
+  inline TensorBase TensorBase::op(const Scalar& other) const {                                \
+    return ::tensorbridge::op(*this, other);                                                   \
+  }                                                                                            \
+  inline const TensorBase& TensorBase::op##_(const TensorBase& other) const {                  \
+    return ::tensorbridge::op##_(*this, other);                                                \
+  }                                                                                            \
+  inline const TensorBase& TensorBase::op##_(const Scalar& other) const {                      \
+    return ::tensorbridge::op##_(*this, other);                                                \
+  }
+TB_BINARY_METHODS(mul)
+TB_BINARY_METHODS(floor_divide)
+TB_BINARY_METHODS(remainder)
+TB_BINARY_METHODS(pow)
+TB_BINARY_METHODS(atan2)
+TB_BINARY_METHODS(logical_and)
+TB_BINARY_METHODS(logical_or)
+TB_BINARY_METHODS(logical_xor)
+TB_BINARY_METHODS(bitwise_and)
+TB_BINARY_METHODS(bitwise_or)
+TB_BINARY_METHODS(bitwise_xor)
+TB_BINARY_METHODS(bitwise_left_shift)
+TB_BINARY_METHODS(bitwise_right_shift)
+#undef TB_BINARY_METHODS
+
+// Out-of-place only (PyTorch's in-place comparisons are rarely used and left out).
+#define TB_BINARY_METHODS_NO_INPLACE(op)                                                       \
+  inline TensorBase TensorBase::op(const TensorBase& other) const {                            \
+    return ::tensorbridge::op(*this, other);                                                   \
+  }                                                                                            \
+  inline TensorBase TensorBase::op(const Scalar& other) const {                                \
+    return ::tensorbridge::op(*this, other);                                                   \
+  }
+TB_BINARY_METHODS_NO_INPLACE(maximum)
+TB_BINARY_METHODS_NO_INPLACE(minimum)
+TB_BINARY_METHODS_NO_INPLACE(eq)
+TB_BINARY_METHODS_NO_INPLACE(ne)
+TB_BINARY_METHODS_NO_INPLACE(lt)
+TB_BINARY_METHODS_NO_INPLACE(le)
+TB_BINARY_METHODS_NO_INPLACE(gt)
+TB_BINARY_METHODS_NO_INPLACE(ge)
+#undef TB_BINARY_METHODS_NO_INPLACE
+
+// ---- operators ---------------------------------------------------------------------------
+// a op b for tensor/tensor, tensor/scalar and scalar/tensor; a op= b is the in-place op.
+#define TB_BINARY_OPERATOR(sym, fn)                                                            \
+  inline TensorBase operator sym(const TensorBase& a, const TensorBase& b) {                   \
+    return ::tensorbridge::fn(a, b);                                                           \
+  }                                                                                            \
+  inline TensorBase operator sym(const TensorBase& a, const Scalar& b) {                       \
+    return ::tensorbridge::fn(a, b);                                                           \
+  }                                                                                            \
+  inline TensorBase operator sym(const Scalar& a, const TensorBase& b) {                       \
+    return ::tensorbridge::fn(a, b);                                                           \
+  }
+#define TB_COMPOUND_OPERATOR(sym, fn)                                                          \
+  inline const TensorBase& operator sym(const TensorBase& self, const TensorBase& other) {     \
+    return ::tensorbridge::fn(self, other);                                                    \
+  }                                                                                            \
+  inline const TensorBase& operator sym(const TensorBase& self, const Scalar& other) {         \
+    return ::tensorbridge::fn(self, other);                                                    \
+  }
+TB_BINARY_OPERATOR(+, add)
+TB_BINARY_OPERATOR(-, sub)
+TB_BINARY_OPERATOR(*, mul)
+TB_BINARY_OPERATOR(/, div)
+TB_BINARY_OPERATOR(%, remainder)
+TB_BINARY_OPERATOR(&, bitwise_and)
+TB_BINARY_OPERATOR(|, bitwise_or)
+TB_BINARY_OPERATOR(^, bitwise_xor)
+TB_BINARY_OPERATOR(==, eq)
+TB_BINARY_OPERATOR(!=, ne)
+TB_BINARY_OPERATOR(<, lt)
+TB_BINARY_OPERATOR(<=, le)
+TB_BINARY_OPERATOR(>, gt)
+TB_BINARY_OPERATOR(>=, ge)
+TB_COMPOUND_OPERATOR(+=, add_)
+TB_COMPOUND_OPERATOR(-=, sub_)
+TB_COMPOUND_OPERATOR(*=, mul_)
+TB_COMPOUND_OPERATOR(/=, div_)
+TB_COMPOUND_OPERATOR(%=, remainder_)
+TB_COMPOUND_OPERATOR(&=, bitwise_and_)
+TB_COMPOUND_OPERATOR(|=, bitwise_or_)
+TB_COMPOUND_OPERATOR(^=, bitwise_xor_)
+#undef TB_BINARY_OPERATOR
+#undef TB_COMPOUND_OPERATOR
+
+// Typed operators where the result dtype is the operands' own (or bool).
+#define TB_TYPED_OPERATOR(sym, fn, ResultT, enabled)                                           \
+  template <typename T, std::enable_if_t<(enabled), int> = 0>                                  \
+  Tensor<ResultT> operator sym(const Tensor<T>& a, const Tensor<T>& b) {                       \
+    return Tensor<ResultT>(::tensorbridge::fn(a, b));                                          \
+  }
+TB_TYPED_OPERATOR(+, add, std::remove_const_t<T>, (!std::is_same_v<std::remove_const_t<T>, bool>))
+TB_TYPED_OPERATOR(-, sub, std::remove_const_t<T>, (!std::is_same_v<std::remove_const_t<T>, bool>))
+TB_TYPED_OPERATOR(*, mul, std::remove_const_t<T>, (!std::is_same_v<std::remove_const_t<T>, bool>))
+TB_TYPED_OPERATOR(==, eq, bool, true)
+TB_TYPED_OPERATOR(!=, ne, bool, true)
+TB_TYPED_OPERATOR(<, lt, bool, true)
+TB_TYPED_OPERATOR(<=, le, bool, true)
+TB_TYPED_OPERATOR(>, gt, bool, true)
+TB_TYPED_OPERATOR(>=, ge, bool, true)
+#undef TB_TYPED_OPERATOR
+
+}  // namespace tensorbridge
