@@ -13,3 +13,4 @@
 #include "tensorbridge/ops/api_elementwise.hpp"
 #include "tensorbridge/ops/api_indexing.hpp"
 #include "tensorbridge/ops/api_linalg.hpp"
+#include "tensorbridge/ops/api_random.hpp"

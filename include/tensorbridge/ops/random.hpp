@@ -1,0 +1,385 @@
+#pragma once
+// Random tensors: rand/randn/randint/randperm and the in-place uniform_, normal_ and
+// bernoulli_, all drawing from a Generator (ops/generator.hpp; null means the default one).
+// Raw compute only; api_random.hpp holds the public forwarders.
+//
+// Same seed, same numbers, on any machine and compiler: the bits come from Philox, and
+// every transform from bits to values is written here with IEEE operations whose results
+// the standard fixes (integer shifts, exact scalings, +, *, /, sqrt, and explicit std::fma
+// where a multiply feeds an add, so that no compiler can fuse or split it differently).
+// The logarithm and sine/cosine of Box-Muller are our own polynomials for the same reason:
+// libm implementations differ in their last bits. Values fill the output in row-major
+// order: element i of a float32 uniform uses word i of the op's stream; float64 uniforms,
+// normals, randint and bernoulli use two words per element.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tensorbridge/core/copy.hpp"
+#include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/ops/generator.hpp"
+
+namespace tensorbridge {
+namespace ops {
+namespace random_detail {
+
+inline Generator& pick(Generator* gen) { return gen ? *gen : default_generator(); }
+
+// Calls emit(first, words) for each block an n-element output needs, `PerBlock` elements
+// per block; `first` is the index of the block's first element (the last block may run
+// past n, and emit must stop at n).
+template <int PerBlock, typename Emit>
+void for_each_block(Generator& gen, int64_t n, Emit&& emit) {
+  if (n <= 0) return;
+  const auto blocks = static_cast<uint64_t>((n + PerBlock - 1) / PerBlock);
+  const Generator::Reservation r = gen.reserve(blocks);
+  for (uint64_t b = 0; b < blocks; ++b) emit(static_cast<int64_t>(b) * PerBlock, random_block(r, b));
+}
+
+inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
+
+// A multiple of 2^-53 in [0, 1) from two words.
+inline double uniform53(uint32_t hi, uint32_t lo) {
+  return static_cast<double>(bits64(hi, lo) >> 11) * 0x1p-53;
+}
+
+// Significand bits of each floating type's uniforms: values on the type's own grid in
+// [0, 1), so that rounding never produces 1.
+template <typename T>
+constexpr int uniform_bits() {
+  if constexpr (std::is_same_v<T, half>) return 11;
+  if constexpr (std::is_same_v<T, bfloat16>) return 8;
+  return 24;  // float
+}
+
+// The next value of T below t (t is finite).
+template <typename T>
+T step_down(T t) {
+  if constexpr (std::is_same_v<T, half> || std::is_same_v<T, bfloat16>) {
+    const float f = static_cast<float>(t);
+    if (f > 0.0f) return T::from_bits(static_cast<uint16_t>(t.bits - 1));
+    if (f == 0.0f) return T::from_bits(0x8001u);  // the smallest negative subnormal
+    return T::from_bits(static_cast<uint16_t>(t.bits + 1));
+  } else {
+    return std::nextafter(t, -std::numeric_limits<T>::infinity());
+  }
+}
+
+// a + (b - a) * u as T, kept below b when rounding would reach it.
+template <typename T>
+T scale_uniform(double u, double a, double b) {
+  const T t = convert_element<T>(std::fma(u, b - a, a));
+  return a < b && static_cast<double>(t) >= b ? step_down(t) : t;
+}
+
+// ln(x) for x in (0, 1]: x = m 2^e with m in [sqrt(1/2), sqrt(2)), and
+// ln(m) = 2 artanh(s), s = (m - 1) / (m + 1), |s| < 0.172, by its series to s^21
+// (truncation error below 1e-17).
+inline double deterministic_log(double x) {
+  int e = 0;
+  double m = std::frexp(x, &e);
+  if (m < 0.70710678118654752440) {
+    m *= 2.0;
+    e -= 1;
+  }
+  const double s = (m - 1.0) / (m + 1.0);
+  const double z = s * s;
+  double p = 1.0 / 21.0;
+  for (int k = 19; k >= 1; k -= 2) p = std::fma(p, z, 1.0 / k);
+  return std::fma(static_cast<double>(e), 0.69314718055994530942, 2.0 * s * p);
+}
+
+// (sin 2 pi u, cos 2 pi u) for u in [0, 1): reduced exactly to an angle in [0, pi/4] of
+// one octant, then Taylor series to x^17 / x^16 (truncation error below 1e-18).
+inline std::pair<double, double> deterministic_sincos_2pi(double u) {
+  const double t = u * 4.0;  // exact
+  const double q = std::floor(t);
+  double f = t - q;  // exact, in [0, 1)
+  const bool upper = f > 0.5;
+  if (upper) f = 1.0 - f;  // exact (Sterbenz)
+  const double x = f * 1.57079632679489661923;
+  const double z = x * x;
+  // Coefficients 1/n! for the odd (sine) and even (cosine) powers, highest first.
+  constexpr double kSin[] = {1.0 / 355687428096000.0, -1.0 / 1307674368000.0,
+                             1.0 / 6227020800.0,      -1.0 / 39916800.0,
+                             1.0 / 362880.0,          -1.0 / 5040.0,
+                             1.0 / 120.0,             -1.0 / 6.0,
+                             1.0};
+  constexpr double kCos[] = {1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0,
+                             -1.0 / 3628800.0,       1.0 / 40320.0,        -1.0 / 720.0,
+                             1.0 / 24.0,             -1.0 / 2.0,           1.0};
+  double ps = kSin[0], pc = kCos[0];
+  for (int i = 1; i < 9; ++i) {
+    ps = std::fma(ps, z, kSin[i]);
+    pc = std::fma(pc, z, kCos[i]);
+  }
+  double s = x * ps, c = pc;
+  if (upper) std::swap(s, c);  // sin(pi/2 - x) = cos x
+  switch (static_cast<int>(q)) {  // add q quarter turns
+    case 1: return {c, -s};
+    case 2: return {-s, -c};
+    case 3: return {-c, s};
+    default: return {s, c};
+  }
+}
+
+// Writes n values of T: into self's memory when it is contiguous, else through a
+// contiguous buffer copied into self (so a strided tensor gets the same values, in
+// row-major order, as a contiguous one).
+template <typename T, typename Fill>
+void fill_row_major(const TensorBase& self, Fill&& fill) {
+  if (self.is_contiguous()) {
+    fill(static_cast<T*>(self.data_ptr()), self.numel());
+    return;
+  }
+  const TensorBase buffer =
+      ::tensorbridge::detail::new_cpu_tensor(self.shape(), self.dtype(), "random");
+  fill(static_cast<T*>(buffer.data_ptr()), buffer.numel());
+  ::tensorbridge::detail::copy_same_shape(self, buffer);
+}
+
+inline void check_target(const TensorBase& self, const char* op) {
+  self.check_writable(op);
+  ::tensorbridge::detail::check_cpu(self, op);
+}
+
+inline void check_floating(DType dtype, const TensorBase* self, const char* op) {
+  TB_CHECK(is_floating_point(dtype), TypeError, op,
+           ": expected a floating-point dtype, but got ", dtype,
+           self ? " (shape " + shape_str(self->shape()) + ")" : std::string());
+}
+
+}  // namespace random_detail
+
+// Uniform values in [from, to).
+inline const TensorBase& uniform_(const TensorBase& self, double from = 0.0, double to = 1.0,
+                                  Generator* gen = nullptr) {
+  using namespace random_detail;
+  check_target(self, "uniform_");
+  check_floating(self.dtype(), &self, "uniform_");
+  TB_CHECK(std::isfinite(from) && std::isfinite(to) && from <= to, ValueError,
+           "uniform_: expected finite from <= to, but got from=", from, " and to=", to);
+  Generator& g = pick(gen);
+  visit_dtype(self.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, double>) {
+      fill_row_major<T>(self, [&](T* out, int64_t n) {
+        for_each_block<2>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
+          for (int k = 0; k < 2 && i + k < n; ++k) {
+            out[i + k] = scale_uniform<T>(uniform53(w[2 * k], w[2 * k + 1]), from, to);
+          }
+        });
+      });
+    } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, half> ||
+                         std::is_same_v<T, bfloat16>) {
+      constexpr int bits = uniform_bits<T>();
+      fill_row_major<T>(self, [&](T* out, int64_t n) {
+        for_each_block<4>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
+          for (int k = 0; k < 4 && i + k < n; ++k) {
+            const double u = std::ldexp(static_cast<double>(w[k] >> (32 - bits)), -bits);
+            out[i + k] = scale_uniform<T>(u, from, to);
+          }
+        });
+      });
+    }
+  });
+  self.bump_version();
+  return self;
+}
+
+// Normal values with the given mean and standard deviation (Box-Muller, two per block).
+inline const TensorBase& normal_(const TensorBase& self, double mean = 0.0, double stddev = 1.0,
+                                 Generator* gen = nullptr) {
+  using namespace random_detail;
+  check_target(self, "normal_");
+  check_floating(self.dtype(), &self, "normal_");
+  TB_CHECK(stddev >= 0.0 && std::isfinite(stddev) && std::isfinite(mean), ValueError,
+           "normal_: expected a finite mean and std >= 0, but got mean=", mean, " and std=",
+           stddev);
+  Generator& g = pick(gen);
+  visit_dtype(self.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, half> ||
+                  std::is_same_v<T, bfloat16>) {
+      fill_row_major<T>(self, [&](T* out, int64_t n) {
+        for_each_block<2>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
+          const double u1 = 1.0 - uniform53(w[0], w[1]);  // (0, 1]: log stays finite
+          const double r = std::sqrt(-2.0 * deterministic_log(u1));
+          const auto [s, c] = deterministic_sincos_2pi(uniform53(w[2], w[3]));
+          out[i] = convert_element<T>(std::fma(stddev, r * c, mean));
+          if (i + 1 < n) out[i + 1] = convert_element<T>(std::fma(stddev, r * s, mean));
+        });
+      });
+    }
+  });
+  self.bump_version();
+  return self;
+}
+
+// Integers uniform in [low, high), in any real dtype that holds the range. Each value is
+// a 64-bit draw modulo (high - low): the bias is below (high - low) / 2^64.
+inline const TensorBase& random_(const TensorBase& self, int64_t low, int64_t high,
+                                 Generator* gen = nullptr) {
+  using namespace random_detail;
+  check_target(self, "random_");
+  TB_CHECK(low < high, ValueError, "random_: expected low < high, but got low=", low,
+           " and high=", high);
+  const DType dtype = self.dtype();
+  TB_CHECK(dtype != DType::Bool && !is_complex(dtype), TypeError,
+           "random_: expected an integer or floating-point dtype, but got ", dtype);
+  const bool fits = visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T>) {
+      using L = std::numeric_limits<T>;
+      const bool low_ok = std::is_signed_v<T> ? low >= static_cast<int64_t>(L::lowest()) : low >= 0;
+      const bool high_ok = std::is_signed_v<T> || sizeof(T) < 8
+                               ? high - 1 <= static_cast<int64_t>(L::max())
+                               : true;
+      return low_ok && high_ok;
+    } else {
+      return true;
+    }
+  });
+  TB_CHECK(fits, ValueError, "random_: the range [", low, ", ", high, ") does not fit in ", dtype);
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  Generator& g = pick(gen);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (!std::is_same_v<T, bool> && !std::is_same_v<T, complex64> &&
+                  !std::is_same_v<T, complex128>) {
+      fill_row_major<T>(self, [&](T* out, int64_t n) {
+        for_each_block<2>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
+          for (int k = 0; k < 2 && i + k < n; ++k) {
+            const uint64_t v = static_cast<uint64_t>(low) + bits64(w[2 * k], w[2 * k + 1]) % range;
+            out[i + k] = convert_element<T>(static_cast<int64_t>(v));
+          }
+        });
+      });
+    }
+  });
+  self.bump_version();
+  return self;
+}
+
+// 1 with probability p, else 0, in self's dtype.
+inline const TensorBase& bernoulli_(const TensorBase& self, double p = 0.5,
+                                    Generator* gen = nullptr) {
+  using namespace random_detail;
+  check_target(self, "bernoulli_");
+  TB_CHECK(p >= 0.0 && p <= 1.0, ValueError, "bernoulli_: expected 0 <= p <= 1, but got p=", p);
+  Generator& g = pick(gen);
+  visit_dtype(self.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_row_major<T>(self, [&](T* out, int64_t n) {
+      for_each_block<2>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
+        for (int k = 0; k < 2 && i + k < n; ++k) {
+          out[i + k] = convert_element<T>(uniform53(w[2 * k], w[2 * k + 1]) < p);
+        }
+      });
+    });
+  });
+  self.bump_version();
+  return self;
+}
+
+// Element-wise probabilities: p broadcasts to self's shape.
+inline const TensorBase& bernoulli_(const TensorBase& self, const TensorBase& p,
+                                    Generator* gen = nullptr) {
+  using namespace random_detail;
+  check_target(self, "bernoulli_");
+  ::tensorbridge::detail::check_cpu(p, "bernoulli_");
+  check_floating(p.dtype(), &p, "bernoulli_");
+  bool broadcastable = p.dim() <= self.dim();
+  for (int64_t i = 1; broadcastable && i <= p.dim(); ++i) {
+    const int64_t s = p.shape()[p.dim() - i];
+    broadcastable = s == 1 || s == self.shape()[self.dim() - i];
+  }
+  TB_CHECK(broadcastable, ValueError, "bernoulli_: probabilities of shape ", shape_str(p.shape()),
+           " cannot be broadcast to the tensor's shape ", shape_str(self.shape()));
+  const TensorBase probs = p.expand(self.shape()).to(DType::Float64, true);  // row-major copy
+  const auto* pr = static_cast<const double*>(probs.data_ptr());
+  for (int64_t i = 0; i < probs.numel(); ++i) {
+    TB_CHECK(pr[i] >= 0.0 && pr[i] <= 1.0, ValueError,
+             "bernoulli_: expected all probabilities in [0, 1], but got ", pr[i]);
+  }
+  Generator& g = pick(gen);
+  visit_dtype(self.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_row_major<T>(self, [&](T* out, int64_t n) {
+      for_each_block<2>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
+        for (int k = 0; k < 2 && i + k < n; ++k) {
+          out[i + k] = convert_element<T>(uniform53(w[2 * k], w[2 * k + 1]) < pr[i + k]);
+        }
+      });
+    });
+  });
+  self.bump_version();
+  return self;
+}
+
+// A new tensor of 0s and 1s drawn with the probabilities in `probs` (same shape and dtype).
+inline TensorBase bernoulli(const TensorBase& probs, Generator* gen = nullptr) {
+  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(probs.shape(), probs.dtype(), "bernoulli");
+  bernoulli_(out, probs, gen);
+  return out;
+}
+
+// ---- factories -------------------------------------------------------------------------
+inline TensorBase rand(const Shape& shape, DType dtype = DType::Float32,
+                       Generator* gen = nullptr) {
+  random_detail::check_floating(dtype, nullptr, "rand");
+  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(shape, dtype, "rand");
+  uniform_(out, 0.0, 1.0, gen);
+  return out;
+}
+inline TensorBase randn(const Shape& shape, DType dtype = DType::Float32,
+                        Generator* gen = nullptr) {
+  random_detail::check_floating(dtype, nullptr, "randn");
+  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(shape, dtype, "randn");
+  normal_(out, 0.0, 1.0, gen);
+  return out;
+}
+inline TensorBase randint(int64_t low, int64_t high, const Shape& shape,
+                          DType dtype = DType::Int64, Generator* gen = nullptr) {
+  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(shape, dtype, "randint");
+  random_(out, low, high, gen);
+  return out;
+}
+
+// A random permutation of 0 .. n-1 (Fisher-Yates; swap i with a draw modulo i + 1).
+inline TensorBase randperm(int64_t n, DType dtype = DType::Int64, Generator* gen = nullptr) {
+  using namespace random_detail;
+  TB_CHECK(n >= 0, ValueError, "randperm: n must be non-negative, but got ", n);
+  TB_CHECK(is_integral(dtype) || is_floating_point(dtype), TypeError,
+           "randperm: expected an integer or floating-point dtype, but got ", dtype);
+  std::vector<int64_t> perm(static_cast<std::size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t(0));
+  // Draw k (k = 0 .. n-2) swaps position n-1-k.
+  for_each_block<2>(pick(gen), n - 1, [&](int64_t k0, const std::array<uint32_t, 4>& w) {
+    for (int k = 0; k < 2 && k0 + k < n - 1; ++k) {
+      const auto i = static_cast<uint64_t>(n - 1 - (k0 + k));
+      const uint64_t j = bits64(w[2 * k], w[2 * k + 1]) % (i + 1);
+      std::swap(perm[i], perm[j]);
+    }
+  });
+  const TensorBase values = ::tensorbridge::detail::new_cpu_tensor({n}, DType::Int64, "randperm");
+  std::copy(perm.begin(), perm.end(), static_cast<int64_t*>(values.data_ptr()));
+  if (dtype == DType::Int64) return values;
+  // The largest value must survive the conversion.
+  TB_CHECK(n == 0 || visit_dtype(dtype, [&](auto tag) {
+             using T = typename decltype(tag)::type;
+             return convert_element<int64_t>(convert_element<T>(n - 1)) == n - 1;
+           }),
+           ValueError, "randperm: n=", n, " is too large for dtype ", dtype);
+  return values.to(dtype);
+}
+
+}  // namespace ops
+}  // namespace tensorbridge
