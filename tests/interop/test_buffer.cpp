@@ -67,7 +67,8 @@ TEST(BufferInfo, DescribesTheTensorWithoutCopying) {
   EXPECT_FALSE(info.readonly);
   EXPECT_TRUE(tb::buffer_info(t.as_read_only()).readonly);
 
-  const auto flipped = tb::buffer_info(tb::arange<double>(0, 5).flip({0}));
+  const auto reversed = tb::arange<double>(0, 5).flip({0});  // BufferInfo does not own memory
+  const auto flipped = tb::buffer_info(reversed);
   EXPECT_EQ(flipped.strides, (Shape{-8}));
   EXPECT_EQ(*static_cast<double*>(flipped.ptr), 4.0);
 }

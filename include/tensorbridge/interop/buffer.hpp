@@ -139,8 +139,9 @@ inline TensorBase view_foreign_memory(void* first, const Shape& shape, const Str
 // ---- the buffer protocol -----------------------------------------------------------------
 
 // What a Py_buffer holds, in C++ types. `ptr` is the first element and strides are in
-// bytes. A zero-size tensor may have a null `ptr`; Python wants a non-null one, so the
-// binding substitutes any valid address there.
+// bytes. Like a Py_buffer it owns nothing: whoever holds it keeps the tensor alive (the
+// binding stores the tensor in Py_buffer.obj). A zero-size tensor may have a null `ptr`;
+// Python wants a non-null one, so the binding substitutes any valid address there.
 struct BufferInfo {
   void* ptr = nullptr;
   int64_t itemsize = 0;
