@@ -176,20 +176,20 @@ struct ViewBackward final : Node {
   GradList apply(GradList&& grads) override {
     const TensorBase& g = grads[0];
     if (geo->reshape_only) return {g.reshape(geo->in_shape)};
-    return {view_backward(g, geo)};
+    return {autograd::view_backward(g, geo)};
   }
 };
 
 struct ViewScatterBackward final : Node {  // d(view_backward)/d(grad) is the view again
   std::shared_ptr<const detail::ViewGeometry> geo;
   const char* name() const override { return "ViewScatterBackward"; }
-  GradList apply(GradList&& grads) override { return {view_apply(grads[0], geo)}; }
+  GradList apply(GradList&& grads) override { return {autograd::view_apply(grads[0], geo)}; }
 };
 
 struct ViewApplyBackward final : Node {
   std::shared_ptr<const detail::ViewGeometry> geo;
   const char* name() const override { return "ViewApplyBackward"; }
-  GradList apply(GradList&& grads) override { return {view_backward(grads[0], geo)}; }
+  GradList apply(GradList&& grads) override { return {autograd::view_backward(grads[0], geo)}; }
 };
 
 inline TensorBase view_backward(const TensorBase& grad,
