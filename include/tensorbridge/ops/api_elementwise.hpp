@@ -8,6 +8,8 @@
 // Scalars are weak operands as in PyTorch: t + 2.5 on an int32 tensor is float32, on a
 // float16 tensor float16. Tensor<T> op Tensor<T> keeps the static type where the result
 // dtype is obvious (+ - * on non-bool T, comparisons give Tensor<bool>).
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -15,6 +17,7 @@
 #include "tensorbridge/core/tensor.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/ops/binary.hpp"
+#include "tensorbridge/ops/unary.hpp"
 
 namespace tensorbridge {
 
@@ -121,6 +124,122 @@ inline TensorBase where(const TensorBase& cond, const Scalar& a, const TensorBas
 }
 inline TensorBase where(const TensorBase& cond, const Scalar& a, const Scalar& b) {
   return ops::where(cond, a, b);
+}
+
+// ---- unary free functions ----------------------------------------------------------------
+#define TB_UNARY_FREE_FUNCTIONS(op)                                                        \
+  inline TensorBase op(const TensorBase& x) { return ops::op(x); }                          \
+  inline const TensorBase& op##_(const TensorBase& x) { return ops::op##_(x); }
+TB_UNARY_FREE_FUNCTIONS(neg)
+TB_UNARY_FREE_FUNCTIONS(abs)
+TB_UNARY_FREE_FUNCTIONS(sign)
+TB_UNARY_FREE_FUNCTIONS(exp)
+TB_UNARY_FREE_FUNCTIONS(expm1)
+TB_UNARY_FREE_FUNCTIONS(log)
+TB_UNARY_FREE_FUNCTIONS(log1p)
+TB_UNARY_FREE_FUNCTIONS(log2)
+TB_UNARY_FREE_FUNCTIONS(log10)
+TB_UNARY_FREE_FUNCTIONS(sqrt)
+TB_UNARY_FREE_FUNCTIONS(rsqrt)
+TB_UNARY_FREE_FUNCTIONS(sin)
+TB_UNARY_FREE_FUNCTIONS(cos)
+TB_UNARY_FREE_FUNCTIONS(tan)
+TB_UNARY_FREE_FUNCTIONS(tanh)
+TB_UNARY_FREE_FUNCTIONS(sigmoid)
+TB_UNARY_FREE_FUNCTIONS(relu)
+TB_UNARY_FREE_FUNCTIONS(erf)
+TB_UNARY_FREE_FUNCTIONS(floor)
+TB_UNARY_FREE_FUNCTIONS(ceil)
+TB_UNARY_FREE_FUNCTIONS(trunc)
+TB_UNARY_FREE_FUNCTIONS(reciprocal)
+TB_UNARY_FREE_FUNCTIONS(square)
+TB_UNARY_FREE_FUNCTIONS(logical_not)
+TB_UNARY_FREE_FUNCTIONS(bitwise_not)
+#undef TB_UNARY_FREE_FUNCTIONS
+inline TensorBase round(const TensorBase& x, int64_t decimals = 0) {
+  return ops::round(x, decimals);
+}
+inline const TensorBase& round_(const TensorBase& x, int64_t decimals = 0) {
+  return ops::round_(x, decimals);
+}
+// approximate: "none" (exact, with erf) or "tanh".
+inline TensorBase gelu(const TensorBase& x, std::string_view approximate = "none") {
+  return ops::gelu(x, approximate);
+}
+inline TensorBase isnan(const TensorBase& x) { return ops::isnan(x); }
+inline TensorBase isinf(const TensorBase& x) { return ops::isinf(x); }
+inline TensorBase isfinite(const TensorBase& x) { return ops::isfinite(x); }
+inline TensorBase clamp(const TensorBase& x, const std::optional<Scalar>& min,
+                        const std::optional<Scalar>& max = std::nullopt) {
+  return ops::clamp(x, min, max);
+}
+inline TensorBase clamp(const TensorBase& x, const std::optional<TensorBase>& min,
+                        const std::optional<TensorBase>& max = std::nullopt) {
+  return ops::clamp(x, min, max);
+}
+inline const TensorBase& clamp_(const TensorBase& x, const std::optional<Scalar>& min,
+                                const std::optional<Scalar>& max = std::nullopt) {
+  return ops::clamp_(x, min, max);
+}
+inline const TensorBase& clamp_(const TensorBase& x, const std::optional<TensorBase>& min,
+                                const std::optional<TensorBase>& max = std::nullopt) {
+  return ops::clamp_(x, min, max);
+}
+
+// ---- unary methods -----------------------------------------------------------------------
+#define TB_UNARY_METHODS(op)                                                                  \
+  inline TensorBase TensorBase::op() const { return ::tensorbridge::op(*this); }              \
+  inline const TensorBase& TensorBase::op##_() const { return ::tensorbridge::op##_(*this); }
+TB_UNARY_METHODS(neg)
+TB_UNARY_METHODS(abs)
+TB_UNARY_METHODS(sign)
+TB_UNARY_METHODS(exp)
+TB_UNARY_METHODS(expm1)
+TB_UNARY_METHODS(log)
+TB_UNARY_METHODS(log1p)
+TB_UNARY_METHODS(log2)
+TB_UNARY_METHODS(log10)
+TB_UNARY_METHODS(sqrt)
+TB_UNARY_METHODS(rsqrt)
+TB_UNARY_METHODS(sin)
+TB_UNARY_METHODS(cos)
+TB_UNARY_METHODS(tan)
+TB_UNARY_METHODS(tanh)
+TB_UNARY_METHODS(sigmoid)
+TB_UNARY_METHODS(relu)
+TB_UNARY_METHODS(erf)
+TB_UNARY_METHODS(floor)
+TB_UNARY_METHODS(ceil)
+TB_UNARY_METHODS(trunc)
+TB_UNARY_METHODS(reciprocal)
+TB_UNARY_METHODS(square)
+TB_UNARY_METHODS(logical_not)
+TB_UNARY_METHODS(bitwise_not)
+#undef TB_UNARY_METHODS
+inline TensorBase TensorBase::round(int64_t decimals) const {
+  return ::tensorbridge::round(*this, decimals);
+}
+inline const TensorBase& TensorBase::round_(int64_t decimals) const {
+  return ::tensorbridge::round_(*this, decimals);
+}
+inline TensorBase TensorBase::isnan() const { return ::tensorbridge::isnan(*this); }
+inline TensorBase TensorBase::isinf() const { return ::tensorbridge::isinf(*this); }
+inline TensorBase TensorBase::isfinite() const { return ::tensorbridge::isfinite(*this); }
+inline TensorBase TensorBase::clamp(const std::optional<Scalar>& min,
+                                    const std::optional<Scalar>& max) const {
+  return ::tensorbridge::clamp(*this, min, max);
+}
+inline TensorBase TensorBase::clamp(const std::optional<TensorBase>& min,
+                                    const std::optional<TensorBase>& max) const {
+  return ::tensorbridge::clamp(*this, min, max);
+}
+inline const TensorBase& TensorBase::clamp_(const std::optional<Scalar>& min,
+                                            const std::optional<Scalar>& max) const {
+  return ::tensorbridge::clamp_(*this, min, max);
+}
+inline const TensorBase& TensorBase::clamp_(const std::optional<TensorBase>& min,
+                                            const std::optional<TensorBase>& max) const {
+  return ::tensorbridge::clamp_(*this, min, max);
 }
 
 // ---- binary methods ----------------------------------------------------------------------
@@ -250,6 +369,10 @@ TB_COMPOUND_OPERATOR(|=, bitwise_or_)
 TB_COMPOUND_OPERATOR(^=, bitwise_xor_)
 #undef TB_BINARY_OPERATOR
 #undef TB_COMPOUND_OPERATOR
+
+// -x and ~x (bitwise, or logical for bool).
+inline TensorBase operator-(const TensorBase& x) { return ::tensorbridge::neg(x); }
+inline TensorBase operator~(const TensorBase& x) { return ::tensorbridge::bitwise_not(x); }
 
 // Typed operators where the result dtype is the operands' own (or bool).
 #define TB_TYPED_OPERATOR(sym, fn, ResultT, enabled)                                           \

@@ -1,0 +1,188 @@
+#pragma once
+// Unary CPU kernels. Transcendental functions use Eigen's vectorized packet math on
+// contiguous float/double rows (exp, log, tanh, sin, erf, logistic, ... as Eigen array
+// expressions); strided rows and float16/bfloat16 go through a small contiguous buffer in
+// op math, so every layout gets the same vectorized code. Cheap functions (neg, abs,
+// relu, ...) are plain per-element functors the compiler vectorizes.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
+
+#include "tensorbridge/kernels/cpu/elementwise.hpp"
+#include "tensorbridge/kernels/cpu/scalar_math.hpp"
+
+namespace tensorbridge::kernels::cpu {
+
+// Marks a functor that maps an Eigen array expression to another: it runs on whole rows.
+struct EigenArrayOp {};
+
+#define TB_EIGEN_ARRAY_OP(Name, expression)         \
+  struct Name : EigenArrayOp {                      \
+    template <typename A>                           \
+    auto operator()(const A& x) const {             \
+      using C = typename A::Scalar;                 \
+      (void)sizeof(C);                              \
+      return expression;                            \
+    }                                               \
+  };
+TB_EIGEN_ARRAY_OP(ExpOp, x.exp())
+TB_EIGEN_ARRAY_OP(Expm1Op, x.expm1())
+TB_EIGEN_ARRAY_OP(LogOp, x.log())
+TB_EIGEN_ARRAY_OP(Log1pOp, x.log1p())
+TB_EIGEN_ARRAY_OP(Log2Op, x.log2())
+TB_EIGEN_ARRAY_OP(Log10Op, x.log10())
+TB_EIGEN_ARRAY_OP(SqrtOp, x.sqrt())
+TB_EIGEN_ARRAY_OP(RsqrtOp, x.rsqrt())
+TB_EIGEN_ARRAY_OP(SinOp, x.sin())
+TB_EIGEN_ARRAY_OP(CosOp, x.cos())
+TB_EIGEN_ARRAY_OP(TanOp, x.tan())
+TB_EIGEN_ARRAY_OP(TanhOp, x.tanh())
+TB_EIGEN_ARRAY_OP(SigmoidOp, x.logistic())
+TB_EIGEN_ARRAY_OP(ErfOp, x.erf())
+TB_EIGEN_ARRAY_OP(FloorOp, x.floor())
+TB_EIGEN_ARRAY_OP(CeilOp, x.ceil())
+TB_EIGEN_ARRAY_OP(RintOp, x.rint())  // round half to even
+TB_EIGEN_ARRAY_OP(ReciprocalOp, x.inverse())
+// gelu(x) = x/2 (1 + erf(x / sqrt 2)), and PyTorch's tanh approximation.
+TB_EIGEN_ARRAY_OP(GeluOp, C(0.5) * x * (C(1) + (x * C(0.70710678118654752440)).erf()))
+TB_EIGEN_ARRAY_OP(GeluTanhOp,
+                  C(0.5) * x *
+                      (C(1) + (C(0.79788456080286535588) * (x + C(0.044715) * x.cube())).tanh()))
+#undef TB_EIGEN_ARRAY_OP
+
+// Rows through an Eigen array op: contiguous rows of the op math type are mapped in place;
+// anything else (strides, float16/bfloat16) is gathered into a buffer block by block.
+template <typename T, typename Op>
+struct EigenUnaryRow {
+  static constexpr int64_t kBlock = 256;
+  Op op;
+  void operator()(const std::array<char*, 2>& p, const std::array<int64_t, 2>& s,
+                  int64_t n) const {
+    using C = opmath_t<T>;
+    using Array = Eigen::Array<C, Eigen::Dynamic, 1>;
+    if constexpr (std::is_same_v<T, C>) {
+      if (s[0] == int64_t(sizeof(T)) && s[1] == int64_t(sizeof(T))) {
+        Eigen::Map<Array> out(reinterpret_cast<C*>(p[0]), n);
+        out = op(Eigen::Map<const Array>(reinterpret_cast<const C*>(p[1]), n));
+        return;
+      }
+    }
+    C in[kBlock];
+    C out[kBlock];
+    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const int64_t m = std::min(kBlock, n - i0);
+      for (int64_t j = 0; j < m; ++j) in[j] = static_cast<C>(load<T>(p[1] + (i0 + j) * s[1]));
+      Eigen::Map<Array>(out, m) = op(Eigen::Map<const Array>(in, m));
+      for (int64_t j = 0; j < m; ++j) store<T>(p[0] + (i0 + j) * s[0]) = static_cast<T>(out[j]);
+    }
+  }
+};
+
+// ---- per-element unary functors (op math in, op math or bool out) -------------------------
+struct NegFn {
+  template <typename C>
+  C operator()(C a) const {
+    if constexpr (is_int_v<C>) return wrap_neg(a);
+    else return -a;
+  }
+};
+struct AbsFn {  // complex gives its real magnitude; INT_MIN stays INT_MIN, as in PyTorch
+  template <typename C>
+  auto operator()(C a) const {
+    if constexpr (is_complex_v<C>) return std::abs(a);
+    else if constexpr (is_int_v<C> && std::is_signed_v<C>) return a < 0 ? wrap_neg(a) : a;
+    else if constexpr (is_int_v<C>) return a;
+    else return std::fabs(a);
+  }
+};
+struct SignFn {  // NaN gives 0, like PyTorch
+  template <typename C>
+  C operator()(C a) const {
+    if constexpr (std::is_same_v<C, bool>) return a;
+    else return static_cast<C>((C(0) < a) - (a < C(0)));
+  }
+};
+struct SquareFn {
+  template <typename C>
+  C operator()(C a) const {
+    if constexpr (is_int_v<C>) return wrap_mul(a, a);
+    else return a * a;
+  }
+};
+struct ReluFn {  // NaN propagates (PyTorch's relu is clamp_min(0))
+  template <typename C>
+  C operator()(C a) const {
+    if constexpr (is_float_v<C>) return (a != a || a > C(0)) ? a : C(0);
+    else return a > C(0) ? a : C(0);
+  }
+};
+struct TruncFn {
+  template <typename C>
+  C operator()(C a) const { return std::trunc(a); }
+};
+struct IdentityFn {  // floor/ceil/round/trunc of integers
+  template <typename C>
+  C operator()(C a) const { return a; }
+};
+// round(x, decimals) as PyTorch: scale by 10^|decimals|, round half to even, scale back.
+template <typename C>
+struct RoundDecimalsFn {
+  C scale;
+  bool negative;
+  C operator()(C a) const {
+    return negative ? std::nearbyint(a / scale) * scale : std::nearbyint(a * scale) / scale;
+  }
+};
+// clamp with optional scalar bounds; a NaN input or bound gives NaN (PyTorch).
+template <typename C>
+struct ClampFn {
+  C lo, hi;
+  bool has_lo, has_hi;
+  C operator()(C a) const {
+    if (has_lo) a = MaximumFn{}(a, lo);
+    if (has_hi) a = MinimumFn{}(a, hi);
+    return a;
+  }
+};
+struct IsNanFn {
+  template <typename C>
+  bool operator()(C a) const {
+    if constexpr (is_complex_v<C>) return a.real() != a.real() || a.imag() != a.imag();
+    else if constexpr (is_float_v<C>) return a != a;
+    else return false;
+  }
+};
+struct IsInfFn {
+  template <typename C>
+  bool operator()(C a) const {
+    if constexpr (is_complex_v<C>) return std::isinf(a.real()) || std::isinf(a.imag());
+    else if constexpr (is_float_v<C>) return std::isinf(a);
+    else return false;
+  }
+};
+struct IsFiniteFn {
+  template <typename C>
+  bool operator()(C a) const {
+    if constexpr (is_complex_v<C>) return std::isfinite(a.real()) && std::isfinite(a.imag());
+    else if constexpr (is_float_v<C>) return std::isfinite(a);
+    else return true;
+  }
+};
+struct LogicalNotFn {
+  template <typename C>
+  bool operator()(C a) const { return a == C(0); }
+};
+struct BitwiseNotFn {
+  template <typename C>
+  C operator()(C a) const {
+    if constexpr (std::is_same_v<C, bool>) return !a;
+    else return static_cast<C>(~a);
+  }
+};
+
+}  // namespace tensorbridge::kernels::cpu
