@@ -71,21 +71,29 @@ inline DLDataType to_dlpack_dtype(DType dtype) {
 // The dtype for a DLPack type; BufferError for vector types (lanes != 1), sub-byte and
 // 8-bit float formats, opaque handles, unknown codes and sizes we do not store.
 inline DType dtype_from_dlpack(DLDataType t, const char* op = "from_dlpack") {
-  auto fail = [&](const char* why) {
-    TB_THROW(BufferError, op, ": unsupported dtype code ", int(t.code), " (",
-             dlpack_code_name(t.code), "), bits ", int(t.bits), ", lanes ", t.lanes, ": ", why);
-  };
-  if (t.lanes != 1) fail("vector types (lanes != 1) are not supported");
-  if (t.code >= 7 && t.code <= 17) fail("fp8/fp6/fp4 types are not supported");
-  if (t.code == kDLOpaqueHandle) fail("opaque handles have no element type");
-  if (t.code > 17) fail("unknown type code");
-  for (int i = 0; i < kNumDTypes; ++i) {
-    const auto d = static_cast<DType>(i);
-    const DLDataType candidate = to_dlpack_dtype(d);
-    if (candidate.code == t.code && candidate.bits == t.bits) return d;
+  // Codes 7..17 are the fp8/fp6/fp4 formats of v1.1 (named here by number: an official
+  // header from v1.0 lacks their enumerators); 17 is the last code the spec defines.
+  constexpr uint8_t kFirstLowPrecision = 7;
+  constexpr uint8_t kLastKnown = 17;
+  const char* why = nullptr;
+  if (t.lanes != 1) {
+    why = "vector types (lanes != 1) are not supported";
+  } else if (t.code > kLastKnown) {
+    why = "unknown type code";
+  } else if (t.code >= kFirstLowPrecision) {
+    why = "fp8/fp6/fp4 types are not supported";
+  } else if (t.code == kDLOpaqueHandle) {
+    why = "opaque handles have no element type";
+  } else {
+    for (int i = 0; i < kNumDTypes; ++i) {
+      const auto d = static_cast<DType>(i);
+      const DLDataType candidate = to_dlpack_dtype(d);
+      if (candidate.code == t.code && candidate.bits == t.bits) return d;
+    }
+    why = t.code == kDLBool ? "bool must have 8 bits" : "no dtype of this kind has these bits";
   }
-  fail(t.code == kDLBool ? "bool must have 8 bits" : "no dtype of this kind has these bits");
-  return DType::Float32;  // not reached: fail() throws
+  TB_THROW(BufferError, op, ": unsupported dtype code ", int(t.code), " (",
+           dlpack_code_name(t.code), "), bits ", int(t.bits), ", lanes ", t.lanes, ": ", why);
 }
 
 inline DLDevice to_dlpack_device(Device device) {
