@@ -7,7 +7,12 @@
 
 #include <optional>
 
-#include "tensorbridge/tensorbridge.hpp"
+// Only the layers bound here: each later part (ops, autograd) includes its own headers, so
+// every translation unit compiles just what it uses.
+#include "tensorbridge/core/factory.hpp"
+#include "tensorbridge/core/print.hpp"
+#include "tensorbridge/core/tensor.hpp"
+#include "tensorbridge/version.hpp"
 
 namespace tensorbridge::python {
 

@@ -15,9 +15,14 @@ namespace {
 
 const char* type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
 
+// bool, int, float, complex and their subclasses, except those that carry a dtype of their
+// own through the buffer protocol (NumPy's float64 and complex128 scalars).
 bool is_python_number(py::handle obj) {
-  return PyBool_Check(obj.ptr()) || PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr()) ||
-         PyComplex_Check(obj.ptr());
+  PyObject* p = obj.ptr();
+  if (PyBool_Check(p) || PyLong_CheckExact(p) || PyFloat_CheckExact(p) || PyComplex_CheckExact(p)) {
+    return true;
+  }
+  return (PyLong_Check(p) || PyFloat_Check(p) || PyComplex_Check(p)) && !PyObject_CheckBuffer(p);
 }
 
 Scalar python_number(py::handle obj) {
@@ -216,6 +221,7 @@ void check_no_grad(bool requires_grad, const char* op) {
 TensorBase factory(py::args size, py::handle dtype, py::handle device, bool requires_grad,
                    const char* op, TensorBase (*make)(const Shape&, DType, Device)) {
   check_no_grad(requires_grad, op);
+  TB_CHECK(!size.empty(), TypeError, op, "() missing 1 required positional argument: 'size'");
   return make(shape_args(size, op), factory_dtype(dtype, op), device_arg(device, op));
 }
 

@@ -125,12 +125,17 @@ py::object numpy(py::handle self, bool force) {
   return py::reinterpret_steal<py::object>(arr);
 }
 
-// numpy.asarray(tensor) uses the buffer protocol first; it reaches this only for what the
-// buffer protocol refuses (bfloat16), which it must then fail on clearly.
+// numpy.asarray(tensor) uses the buffer protocol first and reaches this only for what the
+// buffer protocol refuses (bfloat16, device memory). Those have no interface: the
+// AttributeError sends NumPy on to __array__, which converts when a dtype is asked for and
+// otherwise says clearly why it cannot.
 py::dict array_interface(const TensorBase& t) {
-  check_host_memory(t, "__array_interface__");
-  TB_CHECK(t.dtype() != DType::BFloat16, TypeError,
-           "__array_interface__: NumPy has no bfloat16 dtype; convert first, e.g. tensor.float()");
+  if (!t.device().is_cpu() || t.dtype() == DType::BFloat16) {
+    throw py::attribute_error("__array_interface__: a " + std::string(dtype_name(t.dtype())) +
+                              " tensor on " + t.device().str() +
+                              " has no NumPy array interface (NumPy has no bfloat16; device "
+                              "memory needs a copy to the host)");
+  }
   static constexpr char kKind[] = {'b', 'i', 'i', 'i', 'i', 'u', 'u', 'u', 'u',
                                    'f', 'f', 'f', 'f', 'c', 'c'};
   const std::size_t item = t.element_size();
@@ -181,6 +186,16 @@ py::object dlpack_device_tuple(Device device) {
   return py::make_tuple(py::cast(kDLCUDA), device.index());
 }
 
+// A (major, minor) or (device_type, device_id) keyword; TypeError for anything else.
+std::pair<int64_t, int64_t> int_pair(py::handle obj, const char* name) {
+  const bool ok = PyTuple_Check(obj.ptr()) && PyTuple_GET_SIZE(obj.ptr()) == 2 &&
+                  PyIndex_Check(PyTuple_GET_ITEM(obj.ptr(), 0)) &&
+                  PyIndex_Check(PyTuple_GET_ITEM(obj.ptr(), 1));
+  TB_CHECK(ok, TypeError, "__dlpack__: ", name, " must be a tuple of two integers, got ",
+           py::repr(obj).cast<std::string>());
+  return {py::cast<int64_t>(obj[py::int_(0)]), py::cast<int64_t>(obj[py::int_(1)])};
+}
+
 // __dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None), per the array API.
 py::object dlpack(const TensorBase& t, py::handle stream, py::handle max_version,
                   py::handle dl_device, py::handle copy) {
@@ -189,7 +204,7 @@ py::object dlpack(const TensorBase& t, py::handle stream, py::handle max_version
              py::repr(stream).cast<std::string>());
   }
   if (!dl_device.is_none()) {
-    const auto wanted = dl_device.cast<std::pair<int, int>>();
+    const auto wanted = int_pair(dl_device, "dl_device");
     const DLDevice here = to_dlpack_device(t.device());
     TB_CHECK(wanted.first == static_cast<int>(here.device_type) && wanted.second == here.device_id,
              BufferError, "__dlpack__: cannot export a tensor on ", t.device(), " (DLPack device (",
@@ -198,8 +213,7 @@ py::object dlpack(const TensorBase& t, py::handle stream, py::handle max_version
   }
   bool versioned = false;
   if (!max_version.is_none()) {
-    const auto v = max_version.cast<std::pair<int, int>>();
-    versioned = v.first >= 1;  // a consumer that speaks 1.x (or newer) gets 1.x
+    versioned = int_pair(max_version, "max_version").first >= 1;  // a consumer that speaks 1.x (or newer) gets 1.x
   }
   // Hook for the autograd layer: refuse tensors that require grad, as PyTorch does.
   const bool must_copy = !copy.is_none() && copy.cast<bool>();

@@ -86,6 +86,8 @@ inline bool is_dlpack_capsule(pybind11::handle obj) { return PyCapsule_CheckExac
 // the capsule used. A capsule consumed before raises ValueError; any other capsule TypeError.
 inline TensorBase from_dlpack_capsule(pybind11::handle capsule, const char* op = "from_dlpack") {
   PyObject* c = capsule.ptr();
+  TB_CHECK(is_dlpack_capsule(capsule), TypeError, op, ": expected a DLPack capsule, got a ",
+           Py_TYPE(c)->tp_name);
   if (PyCapsule_IsValid(c, kCapsuleVersioned)) {
     return from_dlpack(detail::consume_capsule<DLManagedTensorVersioned>(c, kCapsuleVersioned,
                                                                          kCapsuleVersionedUsed));

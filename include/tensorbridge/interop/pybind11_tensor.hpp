@@ -7,6 +7,7 @@
 // Used by tensorbridge's own module and by the type casters of tensorbridge/pybind11.hpp.
 #include <pybind11/pybind11.h>
 
+#include <exception>
 #include <optional>
 #include <typeinfo>
 #include <utility>
@@ -38,7 +39,17 @@ inline std::optional<TensorBase> import_tensor(pybind11::handle obj, const char*
     try {
       return from_buffer(obj, op);
     } catch (const TypeError&) {
-      if (!has_dlpack) throw;  // DLPack may carry what the buffer protocol cannot (bfloat16)
+      if (!has_dlpack) throw;
+      // DLPack may carry what the buffer protocol cannot (bfloat16); if it cannot either,
+      // the buffer protocol's TypeError says best what is wrong.
+      std::exception_ptr buffer_error = std::current_exception();
+      try {
+        return from_dlpack_object(obj, {}, op);
+      } catch (const BufferError&) {
+      } catch (const pybind11::error_already_set& e) {
+        if (!e.matches(PyExc_BufferError)) throw;
+      }
+      std::rethrow_exception(buffer_error);
     }
   }
   if (has_dlpack) return from_dlpack_object(obj, {}, op);

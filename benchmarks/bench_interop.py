@@ -1,0 +1,74 @@
+"""Per-call latency of tensorbridge's zero-copy exchange, next to PyTorch's, in one run.
+
+Not a test: prints a markdown table (best of --repeat runs of --number calls each, one
+thread) for 10 and 10**7 float32 elements. Each row pairs one of our operations with its
+PyTorch counterpart; ratio = ours / theirs (below 1 is faster). Zero-copy means both columns
+should be flat in the size.
+
+    python benchmarks/bench_interop.py [--number 20000] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import timeit
+
+import numpy as np
+import torch
+
+import tensorbridge as tb
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def best_us(fn, number: int, repeat: int) -> float:
+    fn()  # warm caches (NumPy's buffer info, lazy imports)
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def cases(n: int):
+    a = np.ones(n, dtype=np.float32)
+    t = tb.ones(n)  # tensorbridge-owned memory
+    x = torch.ones(n)
+    return [
+        ("tb.from_numpy(a)", lambda: tb.from_numpy(a), "torch.from_numpy(a)", lambda: torch.from_numpy(a)),
+        ("t.numpy()", lambda: t.numpy(), "x.numpy()", lambda: x.numpy()),
+        ("tb.from_dlpack(a)", lambda: tb.from_dlpack(a), "torch.from_dlpack(a)", lambda: torch.from_dlpack(a)),
+        ("np.from_dlpack(t)", lambda: np.from_dlpack(t), "np.from_dlpack(x)", lambda: np.from_dlpack(x)),
+        ("torch.from_dlpack(t)", lambda: torch.from_dlpack(t), "torch.from_dlpack(x)", lambda: torch.from_dlpack(x)),
+        ("tb.from_dlpack(x)", lambda: tb.from_dlpack(x), "np.from_dlpack(x)", lambda: np.from_dlpack(x)),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--number", type=int, default=20000, help="calls per timing")
+    parser.add_argument("--repeat", type=int, default=7, help="timings; the best is kept")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    print(f"{datetime.date.today()}, {cpu_name()}, Python {platform.python_version()}, "
+          f"NumPy {np.__version__}, PyTorch {torch.__version__}, tensorbridge {tb.__version__}; "
+          f"best of {args.repeat} x {args.number} calls, 1 thread\n")
+    print("| ours | elements | ours (µs) | PyTorch counterpart | theirs (µs) | ratio |")
+    print("|---|---:|---:|---|---:|---:|")
+    for n in (10, 10**7):
+        for ours, fn, theirs, fn_theirs in cases(n):
+            us = best_us(fn, args.number, args.repeat)
+            them = best_us(fn_theirs, args.number, args.repeat)
+            print(f"| `{ours}` | {n:,} | {us:.3f} | `{theirs}` | {them:.3f} | {us / them:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
