@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "tensorbridge/interop/pybind11_errors.hpp"
 #include "tensorbridge/interop/pybind11_tensor.hpp"
 
 namespace tensorbridge::python {
@@ -193,7 +194,10 @@ std::pair<int64_t, int64_t> int_pair(py::handle obj, const char* name) {
                   PyIndex_Check(PyTuple_GET_ITEM(obj.ptr(), 1));
   TB_CHECK(ok, TypeError, "__dlpack__: ", name, " must be a tuple of two integers, got ",
            py::repr(obj).cast<std::string>());
-  return {py::cast<int64_t>(obj[py::int_(0)]), py::cast<int64_t>(obj[py::int_(1)])};
+  const long long first = PyLong_AsLongLong(PyTuple_GET_ITEM(obj.ptr(), 0));
+  const long long second = PyLong_AsLongLong(PyTuple_GET_ITEM(obj.ptr(), 1));
+  if (PyErr_Occurred()) throw py::error_already_set();
+  return {first, second};
 }
 
 // __dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None), per the array API.
@@ -221,6 +225,46 @@ py::object dlpack(const TensorBase& t, py::handle stream, py::handle max_version
   return to_dlpack_capsule(t, versioned);
 }
 
+// __dlpack__ as a METH_FASTCALL | METH_KEYWORDS C method: every consumer calls it with
+// keywords, and pybind11's keyword matching would cost about a microsecond per call.
+PyObject* dlpack_fastcall(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                          PyObject* kwnames) {
+  static constexpr const char* kNames[] = {"stream", "max_version", "dl_device", "copy"};
+  try {
+    if (nargs != 0) throw py::type_error("__dlpack__() takes no positional arguments");
+    PyObject* values[4] = {Py_None, Py_None, Py_None, Py_None};
+    const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; ++i) {
+      PyObject* key = PyTuple_GET_ITEM(kwnames, i);
+      int k = 0;
+      while (k < 4 && PyUnicode_CompareWithASCIIString(key, kNames[k]) != 0) ++k;
+      if (k == 4) {
+        throw py::type_error("__dlpack__() got an unexpected keyword argument '" +
+                             py::str(key).cast<std::string>() + "'");
+      }
+      values[k] = args[i];
+    }
+    return dlpack(tensor_of(self), values[0], values[1], values[2], values[3]).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const Error&) {
+    translate_exception(std::current_exception());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+PyMethodDef g_dlpack_method = {
+    "__dlpack__",
+    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&dlpack_fastcall)),
+    METH_FASTCALL | METH_KEYWORDS,
+    "__dlpack__($self, /, *, stream=None, max_version=None, dl_device=None, copy=None)\n--\n\n"
+    "A DLPack capsule sharing this tensor's memory: versioned when max_version >= (1, 0),\n"
+    "legacy otherwise (legacy refuses read-only tensors with BufferError)."};
+
 }  // namespace
 
 std::optional<TensorBase> import_array(py::handle obj, const char* op) {
@@ -233,6 +277,10 @@ void bind_interop(py::module_& m, TensorClass& cls) {
   auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   type->tp_as_buffer->bf_getbuffer = &tensor_getbuffer;
   type->tp_as_buffer->bf_releasebuffer = &tensor_releasebuffer;
+
+  py::object dlpack_method = py::reinterpret_steal<py::object>(PyDescr_NewMethod(type, &g_dlpack_method));
+  if (!dlpack_method) throw py::error_already_set();
+  cls.attr("__dlpack__") = dlpack_method;
 
   py::native_enum<DLDeviceType>(m, "DLDeviceType", "enum.IntEnum",
                                 "DLPack device types, as returned by __dlpack_device__")
@@ -259,11 +307,6 @@ void bind_interop(py::module_& m, TensorClass& cls) {
       .def_property_readonly("__array_interface__", &array_interface)
       .def("__array__", &array, py::arg("dtype") = py::none(), py::kw_only(),
            py::arg("copy") = py::none())
-      .def("__dlpack__", &dlpack, py::kw_only(), py::arg("stream") = py::none(),
-           py::arg("max_version") = py::none(), py::arg("dl_device") = py::none(),
-           py::arg("copy") = py::none(),
-           "A DLPack capsule sharing this tensor's memory: versioned when max_version >= (1, 0),\n"
-           "legacy otherwise (legacy refuses read-only tensors with BufferError).")
       .def("__dlpack_device__", [](const TensorBase& t) { return dlpack_device_tuple(t.device()); });
 
   m.def(

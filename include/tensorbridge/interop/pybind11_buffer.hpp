@@ -23,47 +23,46 @@ namespace tensorbridge::python {
 //   ValueError - strides that are not a whole number of elements, too many dimensions.
 inline TensorBase from_buffer(pybind11::handle obj, const char* op = "from_buffer") {
   const char* type_name = Py_TYPE(obj.ptr())->tp_name;
-  auto view = std::make_unique<Py_buffer>();
-  if (PyObject_GetBuffer(obj.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) {
+  auto held = std::make_shared<HeldBuffer>();
+  if (PyObject_GetBuffer(obj.ptr(), &held->view, PyBUF_RECORDS_RO) != 0) {
     pybind11::error_already_set cause;
     TB_THROW(TypeError, op, ": cannot share the memory of a ", type_name,
              " through the buffer protocol (", cause.what(), ")");
   }
   // From here on the buffer is released exactly once, by the owner, whatever throws.
-  const Py_buffer& v = *view;
-  std::shared_ptr<void> owner = hold_py_buffer(std::move(view));
+  held->filled = true;
+  const Py_buffer& v = held->view;
   TB_CHECK(v.suboffsets == nullptr, TypeError, op, ": the buffer of a ", type_name,
            " uses suboffsets (indirect arrays are not supported)");
   TB_CHECK(v.ndim >= 0 && v.ndim <= kMaxDims, ValueError, op, ": the buffer of a ", type_name,
            " has ", v.ndim, " dimensions; at most ", kMaxDims, " are supported");
-  BufferInfo info;
-  info.format = v.format ? v.format : "B";  // no format means unsigned bytes
-  info.itemsize = v.itemsize;
+  DType dtype = DType::UInt8;
+  const char* format = v.format ? v.format : "B";  // no format means unsigned bytes
   try {
-    dtype_from_buffer_format(info.format, info.itemsize);
+    dtype = dtype_from_buffer_format(format, v.itemsize);
   } catch (const BufferError& e) {
-    TB_THROW(TypeError, op, ": a ", type_name, " with buffer format '", info.format,
+    TB_THROW(TypeError, op, ": a ", type_name, " with buffer format '", format,
              "' has no tensorbridge dtype (", e.what(), ")");
   }
-  info.ptr = v.buf;
-  info.readonly = v.readonly != 0;
-  info.shape.assign(v.shape, v.shape + v.ndim);  // PyBUF_ND was asked: shape is set
-  // Any strides are legal for an empty view; it gets contiguous ones.
-  if (v.strides != nullptr && checked_numel(info.shape, op) != 0) {
-    info.strides.assign(v.strides, v.strides + v.ndim);
+  Shape shape(v.shape, v.shape + v.ndim);  // PyBUF_ND was asked: shape is set
+  Strides strides;
+  // Any strides are legal for an empty view: it gets contiguous ones.
+  if (v.strides == nullptr || checked_numel(shape, op) == 0) {
+    strides = contiguous_strides(shape);
+  } else {
+    strides.resize(shape.size());
     for (int i = 0; i < v.ndim; ++i) {
       // A size-1 dimension never moves the pointer, so NumPy leaves odd strides there.
-      if (info.shape[i] <= 1) {
-        info.strides[i] = 0;
-        continue;
-      }
-      TB_CHECK(info.strides[i] % v.itemsize == 0, ValueError, op, ": the strides ",
+      if (shape[i] <= 1) continue;
+      TB_CHECK(v.strides[i] % v.itemsize == 0, ValueError, op, ": the strides ",
                shape_str(std::vector<int64_t>(v.strides, v.strides + v.ndim)), " (bytes) of a ",
-               type_name, " of shape ", shape_str(info.shape),
-               " are not a multiple of the element size ", v.itemsize);
+               type_name, " of shape ", shape_str(shape), " are not a multiple of the element size ",
+               v.itemsize);
+      strides[i] = v.strides[i] / v.itemsize;
     }
   }
-  return tensorbridge::from_buffer(info, std::move(owner));
+  return view_foreign_memory(v.buf, shape, strides, dtype, Device::cpu(), v.readonly != 0,
+                             std::move(held), op);
 }
 
 }  // namespace tensorbridge::python

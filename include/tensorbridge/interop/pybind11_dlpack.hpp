@@ -115,30 +115,28 @@ struct DLPackRequest {
 namespace detail {
 
 // obj.__dlpack__(max_version=(1, minor)[, dl_device=...][, copy=...]) through vectorcall;
-// nullptr with the Python error set on failure.
+// nullptr with the Python error set on failure. The keyword-name tuples are made once.
 inline PyObject* call_dlpack(PyObject* obj, const DLPackRequest& request, bool legacy) {
   static PyObject* method = PyUnicode_InternFromString("__dlpack__");
   static PyObject* max_version =
       Py_BuildValue("(II)", unsigned(kDLPackMajorVersion), unsigned(kDLPackMinorVersion));
+  // Indexed by (dl_device given) + 2 * (copy given).
+  static PyObject* kwnames[4] = {
+      Py_BuildValue("(s)", "max_version"), Py_BuildValue("(ss)", "max_version", "dl_device"),
+      Py_BuildValue("(ss)", "max_version", "copy"),
+      Py_BuildValue("(sss)", "max_version", "dl_device", "copy")};
   if (legacy) return PyObject_CallMethodNoArgs(obj, method);
   PyObject* args[4] = {obj, max_version, nullptr, nullptr};
-  pybind11::object device, copy;
-  std::size_t n = 1;
-  pybind11::tuple kwnames(1 + (request.dl_device ? 1 : 0) + (request.copy ? 1 : 0));
-  kwnames[0] = pybind11::str("max_version");
+  pybind11::object device;
+  std::size_t n = 2;
   if (request.dl_device) {
     device = pybind11::make_tuple(static_cast<int>(request.dl_device->device_type),
                                   request.dl_device->device_id);
-    kwnames[n] = pybind11::str("dl_device");
-    args[1 + n++] = device.ptr();
+    args[n++] = device.ptr();
   }
-  if (request.copy) {
-    copy = pybind11::bool_(*request.copy);
-    kwnames[n] = pybind11::str("copy");
-    args[1 + n++] = copy.ptr();
-  }
-  return PyObject_VectorcallMethod(method, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                   kwnames.ptr());
+  if (request.copy) args[n++] = *request.copy ? Py_True : Py_False;
+  PyObject* names = kwnames[(request.dl_device ? 1 : 0) + (request.copy ? 2 : 0)];
+  return PyObject_VectorcallMethod(method, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, names);
 }
 
 }  // namespace detail

@@ -1,6 +1,6 @@
 #pragma once
-// Releasing Python references from C++ owners. A tensor's Storage may hold a Python object
-// (a NumPy array, a buffer view) and be freed on any thread, with or without the GIL, even
+// Releasing Python resources from C++ owners. A tensor's Storage may hold a Python buffer (the
+// memory of a NumPy array, a JAX array, ...) and be freed on any thread, with or without the GIL, even
 // while the interpreter shuts down. Every release goes through `with_gil_if_alive`, which
 // takes the GIL when the thread lacks it, keeps a pending Python exception intact, and
 // leaks instead of touching an interpreter that is gone or going.
@@ -42,23 +42,19 @@ void with_gil_if_alive(Fn&& fn) noexcept {
   PyGILState_Release(state);
 }
 
-// A strong reference to a Python object that may be dropped on any thread.
-inline std::shared_ptr<void> hold_py_object(pybind11::handle obj) {
-  obj.inc_ref();
-  PyObject* raw = obj.ptr();
-  return std::shared_ptr<void>(raw, [](void* p) {
-    with_gil_if_alive([p] { Py_DECREF(static_cast<PyObject*>(p)); });
-  });
-}
+// A Py_buffer for PyObject_GetBuffer to fill, released (PyBuffer_Release, which also drops the
+// exporter reference) when the HeldBuffer dies. A Storage owns it through a shared_ptr made by
+// make_shared, so one allocation holds both the buffer and the reference count.
+struct HeldBuffer {
+  Py_buffer view{};
+  bool filled = false;  // set once PyObject_GetBuffer succeeded
 
-// Owns a filled Py_buffer: PyBuffer_Release (which also drops the exporter reference) runs
-// once, when the owner dies.
-inline std::shared_ptr<void> hold_py_buffer(std::unique_ptr<Py_buffer> view) {
-  return std::shared_ptr<void>(view.release(), [](void* p) {
-    auto* buffer = static_cast<Py_buffer*>(p);
-    with_gil_if_alive([buffer] { PyBuffer_Release(buffer); });
-    delete buffer;
-  });
-}
+  HeldBuffer() = default;
+  HeldBuffer(const HeldBuffer&) = delete;
+  HeldBuffer& operator=(const HeldBuffer&) = delete;
+  ~HeldBuffer() {
+    if (filled) with_gil_if_alive([this] { PyBuffer_Release(&view); });
+  }
+};
 
 }  // namespace tensorbridge::python
