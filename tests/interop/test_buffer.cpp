@@ -10,7 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "tensorbridge/tensorbridge.hpp"
+#include "tensorbridge/core/factory.hpp"
+#include "tensorbridge/interop/buffer.hpp"
 
 namespace tb = tensorbridge;
 using tb::DType;

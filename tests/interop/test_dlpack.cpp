@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "tensorbridge/tensorbridge.hpp"
+#include "tensorbridge/core/factory.hpp"
+#include "tensorbridge/interop/dlpack.hpp"
 
 namespace tb = tensorbridge;
 using tb::DType;

@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "tensorbridge/tensorbridge.hpp"
+#include "tensorbridge/core/factory.hpp"
+#include "tensorbridge/interop/eigen.hpp"
 
 namespace tb = tensorbridge;
 using tb::Shape;
