@@ -16,11 +16,15 @@ clangxx="${CXX_FUZZ:-clang++}"
 
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
-cmake -S "$root" -B "$build" "${generator[@]}" \
-  -DCMAKE_CXX_COMPILER="$clangxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DTENSORBRIDGE_BUILD_TESTS=ON -DTENSORBRIDGE_BUILD_FUZZERS=ON \
-  -DTENSORBRIDGE_BUILD_EXAMPLES=OFF -DTENSORBRIDGE_BUILD_BENCHMARKS=OFF \
-  -DTENSORBRIDGE_NVCC_CHECK=OFF -DTENSORBRIDGE_INSTALL=OFF >/dev/null
+mkdir -p "$build"
+if ! cmake -S "$root" -B "$build" "${generator[@]}" \
+    -DCMAKE_CXX_COMPILER="$clangxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTENSORBRIDGE_BUILD_TESTS=ON -DTENSORBRIDGE_BUILD_FUZZERS=ON \
+    -DTENSORBRIDGE_BUILD_EXAMPLES=OFF -DTENSORBRIDGE_BUILD_BENCHMARKS=OFF \
+    -DTENSORBRIDGE_NVCC_CHECK=OFF -DTENSORBRIDGE_INSTALL=OFF >"$build/configure.log" 2>&1; then
+  cat "$build/configure.log" >&2
+  exit 1
+fi
 cmake --build "$build" --target fuzz_dlpack_import -j2
 
 corpus="$build/corpus/dlpack_import"
