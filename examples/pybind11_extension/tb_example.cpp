@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <string>
+#include <thread>
 
 #include <tensorbridge/core/factory.hpp>
 #include <tensorbridge/core/strided_loop.hpp>
@@ -69,6 +70,12 @@ PYBIND11_MODULE(tb_example, m) {
         "A fresh int64 tensor made in C++.");
   m.def("maybe_length", [](std::optional<tb::Tensor<const float>> x) -> int64_t {
     return x ? x->numel() : -1;
+  });
+  // The last reference to x dies on a C++ thread that does not hold the GIL: the memory's
+  // owner (for a NumPy array, its buffer) takes the GIL itself to let go of Python.
+  m.def("release_on_thread", [](tb::TensorBase x) {
+    py::gil_scoped_release no_gil;
+    std::thread([x = std::move(x)]() mutable { x = tb::TensorBase(); }).join();
   });
   m.def("bad_index", [](tb::Tensor<const float> x) { return x.at(x.numel()); },
         "Raises IndexError: tensorbridge errors map to Python exceptions.");

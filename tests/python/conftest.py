@@ -6,6 +6,7 @@ import gc
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import tensorbridge as tb
 
@@ -13,6 +14,10 @@ try:
     import torch
 except ImportError:  # pragma: no cover - torch is a test requirement, but keep collection alive
     torch = None
+
+# No example database: runs leave nothing behind in the work tree, and CI starts fresh anyway.
+settings.register_profile("tensorbridge", database=None, deadline=None)
+settings.load_profile("tensorbridge")
 
 # tensorbridge dtype -> NumPy dtype (bfloat16 has none).
 NUMPY_DTYPES = {

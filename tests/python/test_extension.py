@@ -119,3 +119,23 @@ def test_dtype_overloads_and_errors(ext):
     with pytest.raises(IndexError, match="out of bounds"):
         ext.bad_index(np.zeros(3, np.float32))
     assert ext.maybe_length(None) == -1 and ext.maybe_length(np.zeros(5, np.float32)) == 5
+
+
+def test_last_reference_released_on_a_thread_without_the_gil(ext):
+    a = np.arange(3.0)
+    before = sys.getrefcount(a)
+    for _ in range(100):
+        ext.release_on_thread(a)
+    assert sys.getrefcount(a) == before  # every buffer was released, from the C++ thread
+    t = tb.arange(3)
+    ext.release_on_thread(t)
+    assert t.tolist() == [0, 1, 2]
+
+
+def test_returning_a_tensor_imports_tensorbridge_on_demand(ext):
+    code = "import sys, tb_example; r = tb_example.arange(3); " \
+           "assert 'tensorbridge._C' in sys.modules; print(type(r).__module__, r.tolist())"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["tensorbridge._C", "[0,", "1,", "2]"]

@@ -371,3 +371,20 @@ def test_refcounts_back_to_baseline_after_many_round_trips():
     collect()
     assert sys.getrefcount(a) == base_a
     assert sys.getrefcount(t) == base_t
+
+
+def test_tensors_alive_at_interpreter_exit_do_not_crash():
+    import subprocess
+
+    code = (
+        "import sys, threading, numpy as np, tensorbridge as tb\n"
+        "a = np.arange(10.0)\n"
+        "sys.keep = [tb.from_numpy(a), tb.from_numpy(a)[::2].numpy(), tb.from_dlpack(a)]\n"
+        "stop = threading.Event()\n"
+        "def churn():\n"
+        "    while not stop.is_set():\n"
+        "        tb.from_numpy(a).numpy()\n"
+        "threading.Thread(target=churn, daemon=True).start()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

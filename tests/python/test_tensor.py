@@ -272,6 +272,7 @@ VIEWS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:The use of `x.T` on tensors of dimension other than 2")
 @pytest.mark.parametrize("name,fn", VIEWS, ids=[v[0] for v in VIEWS])
 def test_views_match_torch_and_share_memory(name, fn):
     t = torch.arange(24.0).reshape(2, 3, 4)
