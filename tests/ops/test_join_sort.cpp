@@ -62,6 +62,17 @@ TEST(Cat, AlongEachDimension) {
   EXPECT_EQ(vec(one), vec(a));
 }
 
+TEST(Cat, PromotesLikeTorchCat) {
+  // torch.cat([torch.tensor([1, 2]), torch.tensor([0.5])]) == tensor([1.0, 2.0, 0.5])
+  const TensorBase c = tb::cat({tb::tensor<int64_t>({1, 2}), tb::tensor<float>({0.5f})});
+  EXPECT_EQ(c.dtype(), DType::Float32);
+  EXPECT_EQ(vec<float>(c), (std::vector<float>{1.0f, 2.0f, 0.5f}));
+  // uint8 with int8 -> int16; a skipped empty float64 tensor still promotes.
+  EXPECT_EQ(tb::cat({tb::ones({1}, DType::UInt8), tb::ones({1}, DType::Int8)}).dtype(), DType::Int16);
+  EXPECT_EQ(tb::cat({tb::ones({2, 2}, DType::Int32), tb::empty({0}, DType::Float64)}).dtype(),
+            DType::Float64);
+}
+
 TEST(Cat, LegacyEmptyTensorsAreSkipped) {
   // torch.cat([torch.empty(0), torch.ones(2, 3)]).shape == (2, 3)
   const TensorBase c = tb::cat({tb::empty({0}), tb::ones({2, 3}), tb::empty({0})});
@@ -80,9 +91,8 @@ TEST(Cat, BadInputs) {
                                "cat: tensors must have the same number of dimensions: got 2 and 1");
   expect_error<tb::ValueError>([] { tb::cat({tb::zeros({})}); },
                                "cat: zero-dimensional tensor (at position 0) cannot be concatenated");
-  expect_error<tb::TypeError>([] { tb::cat({tb::ones({2}), tb::ones({2}, DType::Int64)}); },
-                              "cat: expected all tensors to have the same dtype, but got float32 "
-                              "for tensor number 0 and int64 for tensor number 1");
+  expect_error<tb::TypeError>([] { tb::cat({tb::ones({2}, DType::UInt16), tb::ones({2}, DType::Int64)}); },
+                              "promotion for uint16, uint32, uint64 types is not supported");
   expect_error<tb::IndexError>([] { tb::cat({tb::ones({2})}, 1); }, "cat: dimension out of range");
 }
 

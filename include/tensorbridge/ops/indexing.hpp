@@ -84,12 +84,6 @@ T mul_values(T a, T b) {
   }
 }
 
-inline std::vector<int64_t> byte_strides_of(const Strides& strides, std::size_t itemsize) {
-  std::vector<int64_t> out(strides);
-  for (int64_t& s : out) s *= static_cast<int64_t>(itemsize);
-  return out;
-}
-
 // `t`'s strides with dimension `dim` replaced by 0, in bytes, for walking t over a shape
 // of t's rank (an index's shape) while the index supplies the position along `dim`.
 inline std::vector<int64_t> strides_without(const TensorBase& t, int64_t dim) {

@@ -6,6 +6,7 @@
 
 #include "tensorbridge/core/copy.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/ops/promotion.hpp"
 
 namespace tensorbridge {
 namespace ops {
@@ -16,20 +17,18 @@ inline bool skipped_in_cat(const TensorBase& t) { return t.dim() == 1 && t.shape
 
 }  // namespace join_detail
 
-// Concatenates along an existing dimension. All tensors share the dtype (TODO(ops): promote
-// like torch.cat once ops/promotion.hpp lands) and every size except `dim`.
+// Concatenates along an existing dimension. Every tensor (skipped ones too) takes part in
+// type promotion, as in torch.cat; sizes must agree except along `dim`.
 inline TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
   const char* op = "cat";
   TB_CHECK(!tensors.empty(), ValueError, op, ": expected a non-empty list of tensors");
-  const DType dtype = tensors[0].dtype();
+  DType dtype = tensors[0].dtype();
   const TensorBase* ref = nullptr;  // the first tensor that takes part
   std::size_t ref_pos = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const TensorBase& t = tensors[i];
     ::tensorbridge::detail::check_cpu(t, op);
-    TB_CHECK(t.dtype() == dtype, TypeError, op,
-             ": expected all tensors to have the same dtype, but got ", dtype,
-             " for tensor number 0 and ", t.dtype(), " for tensor number ", i);
+    dtype = promote_types(dtype, t.dtype());
     TB_CHECK(t.dim() > 0, ValueError, op, ": zero-dimensional tensor (at position ", i,
              ") cannot be concatenated");
     if (!ref && !join_detail::skipped_in_cat(t)) {
@@ -62,7 +61,7 @@ inline TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
   for (const TensorBase& t : tensors) {
     if (join_detail::skipped_in_cat(t)) continue;
     const int64_t n = t.shape()[dim];
-    // copy_ stages a source that shares memory with the destination; `out` is fresh.
+    // `out` is fresh, so no source overlaps it; copy_same_shape converts the dtype.
     ::tensorbridge::detail::copy_same_shape(out.narrow(dim, offset, n), t);
     offset += n;
   }

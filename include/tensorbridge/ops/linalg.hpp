@@ -256,6 +256,9 @@ inline TensorBase matmul(const TensorBase& a, const TensorBase& b) {
   const TensorBase b2 = b_vector ? b.unsqueeze(1) : b;
   linalg_detail::check_inner(a, b, a2.shape()[a2.dim() - 1], b2.shape()[b2.dim() - 2],
                              "matmul");
+  if (a.dim() == 2 && b.dim() == 2) {  // the common case, without batch bookkeeping
+    return linalg_detail::product(a, b, TensorBase(), Scalar(1), Scalar(0), "matmul");
+  }
   // Convert first so that a broadcast operand is never materialized in the compute dtype.
   const DType compute = linalg_detail::compute_dtype(a.dtype(), "matmul");
   const auto expanded = linalg_detail::broadcast_batches(a2.to(compute), b2.to(compute), a, b,

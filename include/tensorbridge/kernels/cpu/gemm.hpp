@@ -12,6 +12,7 @@
 // (Eigen::setNbThreads / OMP_NUM_THREADS choose the count); we add no threads of our own.
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <complex>
 #include <cstdint>
 #include <type_traits>
@@ -89,6 +90,10 @@ template <typename T>
 void scale_output(const MatrixRef<T>& c, T beta) {
   if (beta == T(1)) return;
   for (int64_t i = 0; i < c.rows; ++i) {
+    if (beta == T(0) && c.col_stride == 1) {
+      std::fill_n(&c(i, 0), c.cols, T(0));
+      continue;
+    }
     for (int64_t j = 0; j < c.cols; ++j) c(i, j) = beta == T(0) ? T(0) : c(i, j) * beta;
   }
 }
