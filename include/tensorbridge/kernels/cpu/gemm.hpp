@@ -10,13 +10,22 @@
 //
 // Eigen parallelizes its GEMM with OpenMP when the translation unit is compiled with it
 // (Eigen::setNbThreads / OMP_NUM_THREADS choose the count); we add no threads of our own.
-#include <Eigen/Core>
-
 #include <algorithm>
 #include <complex>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
+
+// nvcc warns (20012) that Eigen's defaulted __host__ __device__ members ignore their
+// annotations; harmless, not ours, but fatal under --Werror=all-warnings.
+#if defined(__NVCC__)
+#pragma nv_diagnostic push
+#pragma nv_diag_suppress 20012
+#endif
+#include <Eigen/Core>
+#if defined(__NVCC__)
+#pragma nv_diagnostic pop
+#endif
 
 namespace tensorbridge {
 namespace kernels {
