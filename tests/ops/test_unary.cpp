@@ -147,6 +147,21 @@ TEST(Unary, NaNAndInfinity) {
   EXPECT_EQ(as_doubles<bool>(tb::isnan(tb::tensor<int32_t>({1}))), (std::vector<double>{0}));
   tbtest::expect_all_near(as_doubles<float>(tb::exp(x)), {nan, inf, 0, 1, 1, std::exp(1.0)});
   tbtest::expect_all_near(as_doubles<float>(tb::log(x)), {nan, inf, nan, -inf, -inf, 0});
+  // exp underflows to exactly 0 (Eigen's vectorized exp alone gives a denormal for -inf),
+  // on the contiguous path and the buffered strided one.
+  auto neg = tb::tensor({-INFINITY, -200.f, -87.f});
+  for (const auto& v : {tb::TensorBase(neg), tb::TensorBase(neg).expand({2, 3}).t()}) {
+    const auto in = as_doubles<float>(v);
+    const auto e = as_doubles<float>(tb::exp(v));
+    for (std::size_t k = 0; k < in.size(); ++k) {
+      if (in[k] < -88) {
+        EXPECT_EQ(e[k], 0.0) << "exp(" << in[k] << ")";
+      } else {
+        EXPECT_TRUE(tbtest::near(e[k], std::exp(in[k]), 1e-5, 0));
+      }
+    }
+  }
+  EXPECT_EQ(as_doubles<double>(tb::exp(tb::tensor<double>({-INFINITY, -1000.0}))), (std::vector<double>{0, 0}));
   tbtest::expect_all_near(as_doubles<float>(tb::sqrt(tb::tensor({-1.f}))), {nan});
   tbtest::expect_all_near(as_doubles<float>(tb::tanh(x)), {nan, 1, -1, 0, 0, std::tanh(1.0)});
   tbtest::expect_all_near(as_doubles<float>(tb::sigmoid(x)), {nan, 1, 0, 0.5, 0.5, 1 / (1 + std::exp(-1.0))});

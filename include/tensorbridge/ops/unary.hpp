@@ -285,14 +285,14 @@ inline const TensorBase& clamp_(const TensorBase& x, const std::optional<Scalar>
 inline TensorBase clamp(const TensorBase& x, const std::optional<TensorBase>& min,
                         const std::optional<TensorBase>& max = std::nullopt) {
   TB_CHECK(min || max, ValueError, "clamp: at least one of 'min' or 'max' must not be None");
-  if (!max) return maximum(x, *min);
-  return minimum(min ? maximum(x, *min) : x, *max);
+  if (!max) return ops::maximum(x, *min);
+  return ops::minimum(min ? ops::maximum(x, *min) : x, *max);
 }
 inline const TensorBase& clamp_(const TensorBase& x, const std::optional<TensorBase>& min,
                                 const std::optional<TensorBase>& max = std::nullopt) {
   TB_CHECK(min || max, ValueError, "clamp_: at least one of 'min' or 'max' must not be None");
-  TensorBase r = min ? maximum(x, *min) : x;
-  if (max) r = minimum(r, *max);
+  TensorBase r = min ? ops::maximum(x, *min) : x;
+  if (max) r = ops::minimum(r, *max);
   TB_CHECK(r.shape() == x.shape(), ValueError, "clamp_: output with shape ",
            shape_str(x.shape()), " doesn't match the broadcast shape ", shape_str(r.shape()));
   TB_CHECK(can_cast(r.dtype(), x.dtype()), TypeError, "clamp_: result type ", r.dtype(),

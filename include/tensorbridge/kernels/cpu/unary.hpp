@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include <Eigen/Core>
@@ -30,7 +31,6 @@ struct EigenArrayOp {};
       return expression;                            \
     }                                               \
   };
-TB_EIGEN_ARRAY_OP(ExpOp, x.exp())
 TB_EIGEN_ARRAY_OP(Expm1Op, x.expm1())
 TB_EIGEN_ARRAY_OP(LogOp, x.log())
 TB_EIGEN_ARRAY_OP(Log1pOp, x.log1p())
@@ -55,11 +55,33 @@ TB_EIGEN_ARRAY_OP(GeluTanhOp,
                       (C(1) + (C(0.79788456080286535588) * (x + C(0.044715) * x.cube())).tanh()))
 #undef TB_EIGEN_ARRAY_OP
 
+// Eigen's vectorized exp clamps its input at about -88 (float), so exp(-inf) would be a
+// tiny denormal instead of 0 (and log(sum(exp(...))) finite instead of -inf). Results below
+// the smallest normal number are flushed to 0 afterwards, block by block while in cache.
+struct ExpOp : EigenArrayOp {
+  template <typename A>
+  auto operator()(const A& x) const {
+    return x.exp();
+  }
+  template <typename C>
+  static void fixup(C* out, int64_t n) {
+    if constexpr (std::is_floating_point_v<C>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = out[i] < std::numeric_limits<C>::min() ? C(0) : out[i];
+    }
+  }
+};
+
+template <typename Op, typename = void>
+struct has_fixup : std::false_type {};
+template <typename Op>
+struct has_fixup<Op, std::void_t<decltype(&Op::template fixup<float>)>> : std::true_type {};
+
 // Rows through an Eigen array op: contiguous rows of the op math type are mapped in place;
 // anything else (strides, float16/bfloat16) is gathered into a buffer block by block.
 template <typename T, typename Op>
 struct EigenUnaryRow {
   static constexpr int64_t kBlock = 256;
+  static constexpr int64_t kFixupBlock = 2048;
   Op op;
   void operator()(const std::array<char*, 2>& p, const std::array<int64_t, 2>& s,
                   int64_t n) const {
@@ -67,8 +89,17 @@ struct EigenUnaryRow {
     using Array = Eigen::Array<C, Eigen::Dynamic, 1>;
     if constexpr (std::is_same_v<T, C>) {
       if (s[0] == int64_t(sizeof(T)) && s[1] == int64_t(sizeof(T))) {
-        Eigen::Map<Array> out(reinterpret_cast<C*>(p[0]), n);
-        out = op(Eigen::Map<const Array>(reinterpret_cast<const C*>(p[1]), n));
+        C* out = reinterpret_cast<C*>(p[0]);
+        const C* in = reinterpret_cast<const C*>(p[1]);
+        if constexpr (!has_fixup<Op>::value) {
+          Eigen::Map<Array>(out, n) = op(Eigen::Map<const Array>(in, n));
+        } else {
+          for (int64_t i0 = 0; i0 < n; i0 += kFixupBlock) {
+            const int64_t m = std::min(kFixupBlock, n - i0);
+            Eigen::Map<Array>(out + i0, m) = op(Eigen::Map<const Array>(in + i0, m));
+            Op::fixup(out + i0, m);
+          }
+        }
         return;
       }
     }
@@ -78,6 +109,7 @@ struct EigenUnaryRow {
       const int64_t m = std::min(kBlock, n - i0);
       for (int64_t j = 0; j < m; ++j) in[j] = static_cast<C>(load<T>(p[1] + (i0 + j) * s[1]));
       Eigen::Map<Array>(out, m) = op(Eigen::Map<const Array>(in, m));
+      if constexpr (has_fixup<Op>::value) Op::fixup(out, m);
       for (int64_t j = 0; j < m; ++j) store<T>(p[0] + (i0 + j) * s[0]) = static_cast<T>(out[j]);
     }
   }
