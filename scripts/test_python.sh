@@ -30,7 +30,7 @@ PIP=("$PY" -m pip install --progress-bar off --disable-pip-version-check)
 tb_step "Python: test dependencies"
 # torch is pinned: the 2.13.0 CPU wheel is what the suite is written against, and an unpinned
 # `pip install torch` would fetch a CUDA build.
-"${PIP[@]}" numpy "torch==2.13.0" pytest hypothesis mypy
+"${PIP[@]}" numpy "torch==2.13.0" pytest hypothesis mypy pybind11
 "${PIP[@]}" jax jaxlib || echo "warning: jax did not install; its tests will be skipped"
 if [ "${TB_WITH_TENSORFLOW:-0}" = 1 ]; then
   "${PIP[@]}" tensorflow-cpu || echo "warning: tensorflow-cpu did not install; its tests will be skipped"

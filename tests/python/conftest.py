@@ -19,6 +19,11 @@ except ImportError:  # pragma: no cover - torch is a test requirement, but keep 
 settings.register_profile("tensorbridge", database=None, deadline=None)
 settings.load_profile("tensorbridge")
 
+# NumPy 2.1 consumes versioned DLPack (so writable arrays) and takes copy=/device= in
+# np.from_dlpack; older NumPy asks for legacy capsules and makes the arrays read-only.
+NUMPY_DLPACK_1 = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
+needs_numpy_dlpack_1 = pytest.mark.skipif(not NUMPY_DLPACK_1, reason="needs NumPy >= 2.1 (versioned DLPack)")
+
 # tensorbridge dtype -> NumPy dtype (bfloat16 has none).
 NUMPY_DTYPES = {
     tb.bool: np.bool_,

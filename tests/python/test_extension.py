@@ -4,6 +4,7 @@ returns tensorbridge tensors."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import shutil
@@ -22,9 +23,12 @@ SOURCE = ROOT / "examples" / "pybind11_extension"
 
 @pytest.fixture(scope="module")
 def ext():
-    build = Path(os.environ.get("TB_EXAMPLE_BUILD_DIR", ROOT / "build" / "python-example"))
+    pytest.importorskip("pybind11", reason="pybind11 is needed to build the example extension")
     if shutil.which("cmake") is None:
         pytest.skip("cmake is needed to build the example extension")
+    # One build folder per environment: CMake caches the interpreter and pybind11 it found.
+    env_id = hashlib.sha1(sys.prefix.encode()).hexdigest()[:10]
+    build = Path(os.environ.get("TB_EXAMPLE_BUILD_DIR", ROOT / "build" / "python-example" / env_id))
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
     configure = ["cmake", "-S", str(SOURCE), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
                  f"-DPython_EXECUTABLE={sys.executable}", *generator]
