@@ -11,7 +11,9 @@
 
 #include "tensorbridge/autograd/meta.hpp"
 #include "tensorbridge/autograd/saved_tensor.hpp"
+#include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/ops/binary.hpp"
+#include "tensorbridge/ops/unary.hpp"
 
 namespace tensorbridge::autograd {
 
@@ -20,6 +22,10 @@ TensorBase mul(const TensorBase& a, const TensorBase& b);
 TensorBase mul(const TensorBase& a, const Scalar& b);
 TensorBase div(const TensorBase& a, const TensorBase& b, std::string_view rounding_mode = {});
 TensorBase neg(const TensorBase& a);
+TensorBase pow(const TensorBase& a, const TensorBase& b);
+TensorBase pow(const TensorBase& a, const Scalar& exponent);
+TensorBase log(const TensorBase& x);  // functions_unary.hpp
+TensorBase where(const TensorBase& cond, const TensorBase& a, const TensorBase& b);
 
 namespace detail {
 inline bool is_one(const Scalar& s) { return !s.is_complex() && s.to<double>() == 1.0; }
@@ -30,6 +36,22 @@ inline Scalar negate(const Scalar& s) {
 }
 // g * s, skipping the multiply when s is 1.
 inline TensorBase scaled(const TensorBase& g, const Scalar& s) { return is_one(s) ? g : autograd::mul(g, s); }
+
+// The in-place form of a differentiable op: `result` (computed out of place from self, or
+// from a copy of self when the formula needs the old value) is written into self, and
+// core's copy_ records that self now has result's history.
+inline const TensorBase& rebase_inplace(const TensorBase& self, const TensorBase& result,
+                                        const char* op) {
+  hook_check_inplace(self, op);
+  TB_CHECK(result.shape() == self.shape(), ValueError, op, ": output with shape ",
+           shape_str(self.shape()), " doesn't match the broadcast shape ",
+           shape_str(result.shape()));
+  TB_CHECK(is_differentiable_dtype(self.dtype()), TypeError, op,
+           ": the result requires grad but the tensor written in place has dtype ",
+           self.dtype());
+  self.copy_(result);
+  return self;
+}
 }  // namespace detail
 
 // ---- add: a + alpha * b ------------------------------------------------------------------
@@ -192,10 +214,398 @@ struct NegBackward final : Node {
   GradList apply(GradList&& g) override { return {autograd::neg(g[0])}; }
 };
 inline TensorBase neg(const TensorBase& a) {
-  if (!needs_grad(a)) return ops::mul(a, Scalar(-1));
-  TensorBase out = untracked([&] { return ops::mul(a, Scalar(-1)); });
+  if (!needs_grad(a)) return ops::neg(a);
+  TensorBase out = untracked([&] { return ops::neg(a); });
   set_history(out, make_node<NegBackward>(a));
   return out;
 }
 
+// ---- pow ---------------------------------------------------------------------------------
+// d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0.
+struct PowBackward final : Node {
+  SavedTensor a, b, out;
+  const char* name() const override { return "PowBackward"; }
+  GradList apply(GradList&& g) override {
+    GradList r(2);
+    const TensorBase av = a.unpack(*this), bv = b.unpack(*this);
+    if (needs_input_grad(0)) {
+      r[0] = autograd::mul(g[0], autograd::mul(bv, autograd::pow(av, autograd::sub(bv, 1.0))));
+    }
+    if (needs_input_grad(1)) {
+      const TensorBase zero_base = ops::logical_and(ops::eq(av, 0), ops::ge(bv, 0));
+      const TensorBase term = autograd::mul(out.unpack(*this), autograd::log(av));
+      r[1] = autograd::mul(g[0], autograd::where(zero_base, ops::mul(term, 0).detach(), term));
+    }
+    return r;
+  }
+  void release_saved() override {
+    a.release();
+    b.release();
+    out.release();
+  }
+};
+inline TensorBase pow(const TensorBase& a, const TensorBase& b) {
+  if (!needs_grad(a, b)) return ops::pow(a, b);
+  TensorBase out = untracked([&] { return ops::pow(a, b); });
+  auto node = make_node<PowBackward>(a, b);
+  node->a = SavedTensor(a);
+  node->b = SavedTensor(b);
+  if (node->needs_input_grad(1)) node->out = SavedTensor(out, 0);
+  set_history(out, node);
+  return out;
+}
+struct PowScalarExponentBackward final : Node {
+  SavedTensor a;
+  Scalar exponent;
+  const char* name() const override { return "PowBackward"; }
+  GradList apply(GradList&& g) override {
+    if (!exponent.is_complex() && exponent.to<double>() == 0.0) {
+      return {ops::mul(g[0], 0)};
+    }
+    const Scalar e_minus_1 = exponent.is_complex()
+                                 ? Scalar(exponent.to<complex128>() - 1.0)
+                                 : Scalar(exponent.to<double>() - 1.0);
+    return {autograd::mul(autograd::mul(g[0], autograd::pow(a.unpack(*this), e_minus_1)),
+                          exponent)};
+  }
+  void release_saved() override { a.release(); }
+};
+inline TensorBase pow(const TensorBase& a, const Scalar& exponent) {
+  if (!needs_grad(a)) return ops::pow(a, exponent);
+  TensorBase out = untracked([&] { return ops::pow(a, exponent); });
+  auto node = make_node<PowScalarExponentBackward>(a);
+  node->a = SavedTensor(a);
+  node->exponent = exponent;
+  set_history(out, node);
+  return out;
+}
+struct PowScalarBaseBackward final : Node {
+  SavedTensor out;
+  double log_base = 0;
+  const char* name() const override { return "PowBackward"; }
+  GradList apply(GradList&& g) override {
+    return {autograd::mul(autograd::mul(g[0], out.unpack(*this)), log_base)};
+  }
+  void release_saved() override { out.release(); }
+};
+inline TensorBase pow(const Scalar& base, const TensorBase& b) {
+  if (!needs_grad(b)) return ops::pow(base, b);
+  TensorBase out = untracked([&] { return ops::pow(base, b); });
+  auto node = make_node<PowScalarBaseBackward>(b);
+  node->out = SavedTensor(out, 0);
+  node->log_base = std::log(base.to<double>());
+  set_history(out, node);
+  return out;
+}
+
+// ---- maximum / minimum: the gradient goes to the larger (smaller) input, split on ties ---
+namespace detail {
+// 1 where `pick` holds, 0.5 where a == b, else 0 (float, for multiplying the gradient).
+inline TensorBase choice_weights(const TensorBase& pick, const TensorBase& tie) {
+  return ops::where(pick, Scalar(1.0), ops::where(tie, Scalar(0.5), Scalar(0.0)));
+}
+}  // namespace detail
+struct MaxMinBackward final : Node {
+  SavedTensor a, b;
+  bool is_max = true;
+  const char* name() const override { return is_max ? "MaximumBackward" : "MinimumBackward"; }
+  GradList apply(GradList&& g) override {
+    const TensorBase av = a.unpack(*this), bv = b.unpack(*this);
+    const TensorBase tie = ops::eq(av, bv);
+    const TensorBase a_wins = is_max ? ops::gt(av, bv) : ops::lt(av, bv);
+    const TensorBase b_wins = is_max ? ops::lt(av, bv) : ops::gt(av, bv);
+    GradList r(2);
+    if (needs_input_grad(0)) r[0] = autograd::mul(g[0], detail::choice_weights(a_wins, tie));
+    if (needs_input_grad(1)) r[1] = autograd::mul(g[0], detail::choice_weights(b_wins, tie));
+    return r;
+  }
+  void release_saved() override {
+    a.release();
+    b.release();
+  }
+};
+inline TensorBase maximum(const TensorBase& a, const TensorBase& b) {
+  if (!needs_grad(a, b)) return ops::maximum(a, b);
+  TensorBase out = untracked([&] { return ops::maximum(a, b); });
+  auto node = make_node<MaxMinBackward>(a, b);
+  node->a = SavedTensor(a);
+  node->b = SavedTensor(b);
+  set_history(out, node);
+  return out;
+}
+inline TensorBase minimum(const TensorBase& a, const TensorBase& b) {
+  if (!needs_grad(a, b)) return ops::minimum(a, b);
+  TensorBase out = untracked([&] { return ops::minimum(a, b); });
+  auto node = make_node<MaxMinBackward>(a, b);
+  node->is_max = false;
+  node->a = SavedTensor(a);
+  node->b = SavedTensor(b);
+  set_history(out, node);
+  return out;
+}
+struct MaxMinScalarBackward final : Node {
+  SavedTensor a;
+  Scalar other;
+  bool is_max = true;
+  const char* name() const override { return is_max ? "MaximumBackward" : "MinimumBackward"; }
+  GradList apply(GradList&& g) override {
+    const TensorBase av = a.unpack(*this);
+    const TensorBase wins = is_max ? ops::gt(av, other) : ops::lt(av, other);
+    return {autograd::mul(g[0], detail::choice_weights(wins, ops::eq(av, other)))};
+  }
+  void release_saved() override { a.release(); }
+};
+inline TensorBase maximum(const TensorBase& a, const Scalar& b) {
+  if (!needs_grad(a)) return ops::maximum(a, b);
+  TensorBase out = untracked([&] { return ops::maximum(a, b); });
+  auto node = make_node<MaxMinScalarBackward>(a);
+  node->a = SavedTensor(a);
+  node->other = b;
+  set_history(out, node);
+  return out;
+}
+inline TensorBase maximum(const Scalar& a, const TensorBase& b) { return autograd::maximum(b, a); }
+inline TensorBase minimum(const TensorBase& a, const Scalar& b) {
+  if (!needs_grad(a)) return ops::minimum(a, b);
+  TensorBase out = untracked([&] { return ops::minimum(a, b); });
+  auto node = make_node<MaxMinScalarBackward>(a);
+  node->is_max = false;
+  node->a = SavedTensor(a);
+  node->other = b;
+  set_history(out, node);
+  return out;
+}
+inline TensorBase minimum(const Scalar& a, const TensorBase& b) { return autograd::minimum(b, a); }
+
+// ---- atan2(a, b): da = g b / (a^2 + b^2), db = -g a / (a^2 + b^2) ---------------------------
+struct Atan2Backward final : Node {
+  SavedTensor a, b;
+  const char* name() const override { return "Atan2Backward"; }
+  GradList apply(GradList&& g) override {
+    const TensorBase av = a.unpack(*this), bv = b.unpack(*this);
+    const TensorBase scale =
+        autograd::div(g[0], autograd::add(autograd::mul(av, av), autograd::mul(bv, bv)));
+    GradList r(2);
+    if (needs_input_grad(0)) r[0] = autograd::mul(scale, bv);
+    if (needs_input_grad(1)) r[1] = autograd::neg(autograd::mul(scale, av));
+    return r;
+  }
+  void release_saved() override {
+    a.release();
+    b.release();
+  }
+};
+inline TensorBase atan2(const TensorBase& a, const TensorBase& b) {
+  if (!needs_grad(a, b)) return ops::atan2(a, b);
+  TensorBase out = untracked([&] { return ops::atan2(a, b); });
+  auto node = make_node<Atan2Backward>(a, b);
+  node->a = SavedTensor(a);
+  node->b = SavedTensor(b);
+  set_history(out, node);
+  return out;
+}
+// Scalar operands keep their weak-scalar promotion on the raw path; with a gradient to
+// record they become 0-d tensors of the other operand's (floating) dtype.
+inline TensorBase atan2(const TensorBase& a, const Scalar& b) {
+  if (!needs_grad(a)) return ops::atan2(a, b);
+  return autograd::atan2(a, full({}, b, a.dtype()));
+}
+inline TensorBase atan2(const Scalar& a, const TensorBase& b) {
+  if (!needs_grad(b)) return ops::atan2(a, b);
+  return autograd::atan2(full({}, a, b.dtype()), b);
+}
+
+// ---- remainder: a - floor(a / b) * b; da = g, db = -g * floor(a / b) ------------------------
+struct RemainderBackward final : Node {
+  SavedTensor a, b;
+  const char* name() const override { return "RemainderBackward"; }
+  GradList apply(GradList&& g) override {
+    GradList r(2);
+    if (needs_input_grad(0)) r[0] = g[0];
+    if (needs_input_grad(1)) {
+      r[1] = autograd::neg(autograd::mul(g[0], ops::floor_divide(a.unpack(*this), b.unpack(*this))));
+    }
+    return r;
+  }
+  void release_saved() override {
+    a.release();
+    b.release();
+  }
+};
+inline TensorBase remainder(const TensorBase& a, const TensorBase& b) {
+  if (!needs_grad(a, b)) return ops::remainder(a, b);
+  TensorBase out = untracked([&] { return ops::remainder(a, b); });
+  auto node = make_node<RemainderBackward>(a, b);
+  if (node->needs_input_grad(1)) {
+    node->a = SavedTensor(a);
+    node->b = SavedTensor(b);
+  }
+  set_history(out, node);
+  return out;
+}
+inline TensorBase remainder(const TensorBase& a, const Scalar& b) {
+  if (!needs_grad(a)) return ops::remainder(a, b);
+  TensorBase out = untracked([&] { return ops::remainder(a, b); });
+  set_history(out, make_node<AddScalarBackward>(a));
+  return out;
+}
+inline TensorBase remainder(const Scalar& a, const TensorBase& b) {
+  if (!needs_grad(b)) return ops::remainder(a, b);
+  return autograd::remainder(full({}, a, b.dtype()), b);
+}
+
+// ---- where(cond, a, b): the gradient goes to a where cond holds, to b elsewhere ------------
+struct WhereBackward final : Node {
+  TensorBase cond;  // bool, never modified through autograd
+  const char* name() const override { return "WhereBackward"; }
+  GradList apply(GradList&& g) override {
+    const TensorBase zero = zeros({}, g[0].dtype());
+    GradList r(2);
+    if (needs_input_grad(0)) r[0] = autograd::where(cond, g[0], zero);
+    if (needs_input_grad(1)) r[1] = autograd::where(cond, zero, g[0]);
+    return r;
+  }
+};
+inline TensorBase where(const TensorBase& cond, const TensorBase& a, const TensorBase& b) {
+  if (!needs_grad(a, b)) return ops::where(cond, a, b);
+  TensorBase out = untracked([&] { return ops::where(cond, a, b); });
+  auto node = make_node<WhereBackward>(a, b);
+  node->cond = cond;
+  set_history(out, node);
+  return out;
+}
+inline TensorBase where(const TensorBase& cond, const TensorBase& a, const Scalar& b) {
+  if (!needs_grad(a)) return ops::where(cond, a, b);
+  return autograd::where(cond, a, full({}, b, a.dtype()));
+}
+inline TensorBase where(const TensorBase& cond, const Scalar& a, const TensorBase& b) {
+  if (!needs_grad(b)) return ops::where(cond, a, b);
+  return autograd::where(cond, full({}, a, b.dtype()), b);
+}
+using ops::where;
+
+// ---- in-place forms ----------------------------------------------------------------------
+// Without a gradient to record these are the raw in-place ops. Otherwise the result is
+// computed out of place (from a copy of self where the formula keeps self's old value) and
+// written back through rebase_inplace.
+namespace detail {
+inline bool requires_grad_operand(const TensorBase& t) { return needs_grad(t); }
+inline bool requires_grad_operand(const Scalar&) { return false; }
+inline const TensorBase& same_or(const TensorBase& other, const TensorBase& self,
+                                 const TensorBase& copy) {
+  return other.is_same(self) ? copy : other;
+}
+inline const Scalar& same_or(const Scalar& other, const TensorBase&, const TensorBase&) {
+  return other;
+}
+
+template <typename Other, typename OutOfPlace, typename Raw>
+const TensorBase& inplace_binary(const char* op, const TensorBase& self, const Other& other,
+                                 bool keeps_self, OutOfPlace&& out_of_place, Raw&& raw) {
+  if (!needs_grad(self) && !requires_grad_operand(other)) return raw();
+  const TensorBase base = keeps_self ? self.clone() : self;
+  return rebase_inplace(self, out_of_place(base, same_or(other, self, base)), op);
+}
+}  // namespace detail
+
+inline const TensorBase& add_(const TensorBase& self, const TensorBase& other,
+                              const Scalar& alpha = 1) {
+  return detail::inplace_binary(
+      "add_", self, other, false,
+      [&](const TensorBase& a, const TensorBase& b) { return autograd::add(a, b, alpha); },
+      [&]() -> const TensorBase& { return ops::add_(self, other, alpha); });
+}
+inline const TensorBase& add_(const TensorBase& self, const Scalar& other,
+                              const Scalar& alpha = 1) {
+  return detail::inplace_binary(
+      "add_", self, other, false,
+      [&](const TensorBase& a, const Scalar& b) { return autograd::add(a, b, alpha); },
+      [&]() -> const TensorBase& { return ops::add_(self, other, alpha); });
+}
+inline const TensorBase& sub_(const TensorBase& self, const TensorBase& other,
+                              const Scalar& alpha = 1) {
+  return detail::inplace_binary(
+      "sub_", self, other, false,
+      [&](const TensorBase& a, const TensorBase& b) { return autograd::sub(a, b, alpha); },
+      [&]() -> const TensorBase& { return ops::sub_(self, other, alpha); });
+}
+inline const TensorBase& sub_(const TensorBase& self, const Scalar& other,
+                              const Scalar& alpha = 1) {
+  return detail::inplace_binary(
+      "sub_", self, other, false,
+      [&](const TensorBase& a, const Scalar& b) { return autograd::sub(a, b, alpha); },
+      [&]() -> const TensorBase& { return ops::sub_(self, other, alpha); });
+}
+inline const TensorBase& div_(const TensorBase& self, const TensorBase& other,
+                              std::string_view rounding_mode = {}) {
+  return detail::inplace_binary(
+      "div_", self, other, true,
+      [&](const TensorBase& a, const TensorBase& b) { return autograd::div(a, b, rounding_mode); },
+      [&]() -> const TensorBase& { return ops::div_(self, other, rounding_mode); });
+}
+inline const TensorBase& div_(const TensorBase& self, const Scalar& other,
+                              std::string_view rounding_mode = {}) {
+  return detail::inplace_binary(
+      "div_", self, other, false,
+      [&](const TensorBase& a, const Scalar& b) { return autograd::div(a, b, rounding_mode); },
+      [&]() -> const TensorBase& { return ops::div_(self, other, rounding_mode); });
+}
+
+// op_(self, tensor) and op_(self, scalar) for binary ops without parameters.
+#define TB_AUTOGRAD_BINARY_INPLACE(op, keeps_self)                                               \
+  inline const TensorBase& op##_(const TensorBase& self, const TensorBase& other) {              \
+    return detail::inplace_binary(                                                               \
+        #op "_", self, other, keeps_self,                                                        \
+        [](const TensorBase& a, const TensorBase& b) { return autograd::op(a, b); },             \
+        [&]() -> const TensorBase& { return ops::op##_(self, other); });                         \
+  }                                                                                              \
+  inline const TensorBase& op##_(const TensorBase& self, const Scalar& other) {                  \
+    return detail::inplace_binary(                                                               \
+        #op "_", self, other, keeps_self,                                                        \
+        [](const TensorBase& a, const Scalar& b) { return autograd::op(a, b); },                 \
+        [&]() -> const TensorBase& { return ops::op##_(self, other); });                         \
+  }
+TB_AUTOGRAD_BINARY_INPLACE(mul, true)
+TB_AUTOGRAD_BINARY_INPLACE(pow, true)
+TB_AUTOGRAD_BINARY_INPLACE(maximum, true)
+TB_AUTOGRAD_BINARY_INPLACE(minimum, true)
+TB_AUTOGRAD_BINARY_INPLACE(atan2, true)
+TB_AUTOGRAD_BINARY_INPLACE(remainder, true)
+#undef TB_AUTOGRAD_BINARY_INPLACE
+
+// Not differentiable (integer or bool results): the raw ops as they are, so that every
+// public elementwise function has an autograd:: counterpart to forward to.
+using ops::bitwise_and;
+using ops::bitwise_and_;
+using ops::bitwise_left_shift;
+using ops::bitwise_left_shift_;
+using ops::bitwise_or;
+using ops::bitwise_or_;
+using ops::bitwise_right_shift;
+using ops::bitwise_right_shift_;
+using ops::bitwise_xor;
+using ops::bitwise_xor_;
+using ops::eq;
+using ops::eq_;
+using ops::floor_divide;
+using ops::floor_divide_;
+using ops::ge;
+using ops::ge_;
+using ops::gt;
+using ops::gt_;
+using ops::le;
+using ops::le_;
+using ops::logical_and;
+using ops::logical_and_;
+using ops::logical_or;
+using ops::logical_or_;
+using ops::logical_xor;
+using ops::logical_xor_;
+using ops::lt;
+using ops::lt_;
+using ops::ne;
+using ops::ne_;
 }  // namespace tensorbridge::autograd
+
+// The unary ops (log, used by pow's formula, is defined there).
+#include "tensorbridge/autograd/functions_unary.hpp"

@@ -183,7 +183,7 @@ struct PointwiseLossBackward final : Node {
                               ? detail::dense(grads[0], shape, dtype)
                               : grads[0].to(DType::Float64);
     const bool want_x = needs_input_grad(0), want_t = needs_input_grad(1);
-    GradList out(3);
+    GradList out(2);
     if (want_x) out[0] = empty(shape, dtype);
     if (want_t) out[1] = empty(shape, dtype);
     detail::visit_float_dtype(dtype, "loss backward", [&](auto tag) {

@@ -18,77 +18,79 @@
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/ops/binary.hpp"
 #include "tensorbridge/ops/unary.hpp"
+// The forwarders call autograd::, which records a graph only when an input requires grad.
+#include "tensorbridge/autograd/functions_elementwise.hpp"
 
 namespace tensorbridge {
 
 // ---- binary free functions ---------------------------------------------------------------
 inline TensorBase add(const TensorBase& a, const TensorBase& b, const Scalar& alpha = 1) {
-  return ops::add(a, b, alpha);
+  return autograd::add(a, b, alpha);
 }
 inline TensorBase add(const TensorBase& a, const Scalar& b, const Scalar& alpha = 1) {
-  return ops::add(a, b, alpha);
+  return autograd::add(a, b, alpha);
 }
 inline TensorBase add(const Scalar& a, const TensorBase& b, const Scalar& alpha = 1) {
-  return ops::add(a, b, alpha);
+  return autograd::add(a, b, alpha);
 }
 inline const TensorBase& add_(const TensorBase& self, const TensorBase& other,
                               const Scalar& alpha = 1) {
-  return ops::add_(self, other, alpha);
+  return autograd::add_(self, other, alpha);
 }
 inline const TensorBase& add_(const TensorBase& self, const Scalar& other,
                               const Scalar& alpha = 1) {
-  return ops::add_(self, other, alpha);
+  return autograd::add_(self, other, alpha);
 }
 inline TensorBase sub(const TensorBase& a, const TensorBase& b, const Scalar& alpha = 1) {
-  return ops::sub(a, b, alpha);
+  return autograd::sub(a, b, alpha);
 }
 inline TensorBase sub(const TensorBase& a, const Scalar& b, const Scalar& alpha = 1) {
-  return ops::sub(a, b, alpha);
+  return autograd::sub(a, b, alpha);
 }
 inline TensorBase sub(const Scalar& a, const TensorBase& b, const Scalar& alpha = 1) {
-  return ops::sub(a, b, alpha);
+  return autograd::sub(a, b, alpha);
 }
 inline const TensorBase& sub_(const TensorBase& self, const TensorBase& other,
                               const Scalar& alpha = 1) {
-  return ops::sub_(self, other, alpha);
+  return autograd::sub_(self, other, alpha);
 }
 inline const TensorBase& sub_(const TensorBase& self, const Scalar& other,
                               const Scalar& alpha = 1) {
-  return ops::sub_(self, other, alpha);
+  return autograd::sub_(self, other, alpha);
 }
 // rounding_mode: "" (true division), "trunc" or "floor".
 inline TensorBase div(const TensorBase& a, const TensorBase& b,
                       std::string_view rounding_mode = {}) {
-  return ops::div(a, b, rounding_mode);
+  return autograd::div(a, b, rounding_mode);
 }
 inline TensorBase div(const TensorBase& a, const Scalar& b, std::string_view rounding_mode = {}) {
-  return ops::div(a, b, rounding_mode);
+  return autograd::div(a, b, rounding_mode);
 }
 inline TensorBase div(const Scalar& a, const TensorBase& b, std::string_view rounding_mode = {}) {
-  return ops::div(a, b, rounding_mode);
+  return autograd::div(a, b, rounding_mode);
 }
 inline const TensorBase& div_(const TensorBase& self, const TensorBase& other,
                               std::string_view rounding_mode = {}) {
-  return ops::div_(self, other, rounding_mode);
+  return autograd::div_(self, other, rounding_mode);
 }
 inline const TensorBase& div_(const TensorBase& self, const Scalar& other,
                               std::string_view rounding_mode = {}) {
-  return ops::div_(self, other, rounding_mode);
+  return autograd::div_(self, other, rounding_mode);
 }
-inline TensorBase true_divide(const TensorBase& a, const TensorBase& b) { return ops::div(a, b); }
-inline TensorBase true_divide(const TensorBase& a, const Scalar& b) { return ops::div(a, b); }
+inline TensorBase true_divide(const TensorBase& a, const TensorBase& b) { return autograd::div(a, b); }
+inline TensorBase true_divide(const TensorBase& a, const Scalar& b) { return autograd::div(a, b); }
 
 // The remaining binary ops have no parameters: op(t, t), op(t, s), op(s, t), and in place
 // op_(self, t), op_(self, s).
 #define TB_BINARY_FREE_FUNCTIONS(op)                                                            \
-  inline TensorBase op(const TensorBase& a, const TensorBase& b) { return ops::op(a, b); }       \
-  inline TensorBase op(const TensorBase& a, const Scalar& b) { return ops::op(a, b); }           \
-  inline TensorBase op(const Scalar& a, const TensorBase& b) { return ops::op(a, b); }           \
+  inline TensorBase op(const TensorBase& a, const TensorBase& b) { return autograd::op(a, b); }       \
+  inline TensorBase op(const TensorBase& a, const Scalar& b) { return autograd::op(a, b); }           \
+  inline TensorBase op(const Scalar& a, const TensorBase& b) { return autograd::op(a, b); }           \
   inline const TensorBase& op##_(const TensorBase& self, const TensorBase& other) {             \
-    return ops::op##_(self, other);                                                              \
+    return autograd::op##_(self, other);                                                              \
   }                                                                                              \
   inline const TensorBase& op##_(const TensorBase& self, const Scalar& other) {                 \
-    return ops::op##_(self, other);                                                              \
+    return autograd::op##_(self, other);                                                              \
   }
 TB_BINARY_FREE_FUNCTIONS(mul)
 TB_BINARY_FREE_FUNCTIONS(floor_divide)
@@ -114,22 +116,22 @@ TB_BINARY_FREE_FUNCTIONS(bitwise_right_shift)
 #undef TB_BINARY_FREE_FUNCTIONS
 
 inline TensorBase where(const TensorBase& cond, const TensorBase& a, const TensorBase& b) {
-  return ops::where(cond, a, b);
+  return autograd::where(cond, a, b);
 }
 inline TensorBase where(const TensorBase& cond, const TensorBase& a, const Scalar& b) {
-  return ops::where(cond, a, b);
+  return autograd::where(cond, a, b);
 }
 inline TensorBase where(const TensorBase& cond, const Scalar& a, const TensorBase& b) {
-  return ops::where(cond, a, b);
+  return autograd::where(cond, a, b);
 }
 inline TensorBase where(const TensorBase& cond, const Scalar& a, const Scalar& b) {
-  return ops::where(cond, a, b);
+  return autograd::where(cond, a, b);
 }
 
 // ---- unary free functions ----------------------------------------------------------------
 #define TB_UNARY_FREE_FUNCTIONS(op)                                                        \
-  inline TensorBase op(const TensorBase& x) { return ops::op(x); }                          \
-  inline const TensorBase& op##_(const TensorBase& x) { return ops::op##_(x); }
+  inline TensorBase op(const TensorBase& x) { return autograd::op(x); }                          \
+  inline const TensorBase& op##_(const TensorBase& x) { return autograd::op##_(x); }
 TB_UNARY_FREE_FUNCTIONS(neg)
 TB_UNARY_FREE_FUNCTIONS(abs)
 TB_UNARY_FREE_FUNCTIONS(sign)
@@ -157,33 +159,33 @@ TB_UNARY_FREE_FUNCTIONS(logical_not)
 TB_UNARY_FREE_FUNCTIONS(bitwise_not)
 #undef TB_UNARY_FREE_FUNCTIONS
 inline TensorBase round(const TensorBase& x, int64_t decimals = 0) {
-  return ops::round(x, decimals);
+  return autograd::round(x, decimals);
 }
 inline const TensorBase& round_(const TensorBase& x, int64_t decimals = 0) {
-  return ops::round_(x, decimals);
+  return autograd::round_(x, decimals);
 }
 // approximate: "none" (exact, with erf) or "tanh".
 inline TensorBase gelu(const TensorBase& x, std::string_view approximate = "none") {
-  return ops::gelu(x, approximate);
+  return autograd::gelu(x, approximate);
 }
-inline TensorBase isnan(const TensorBase& x) { return ops::isnan(x); }
-inline TensorBase isinf(const TensorBase& x) { return ops::isinf(x); }
-inline TensorBase isfinite(const TensorBase& x) { return ops::isfinite(x); }
+inline TensorBase isnan(const TensorBase& x) { return autograd::isnan(x); }
+inline TensorBase isinf(const TensorBase& x) { return autograd::isinf(x); }
+inline TensorBase isfinite(const TensorBase& x) { return autograd::isfinite(x); }
 inline TensorBase clamp(const TensorBase& x, const std::optional<Scalar>& min,
                         const std::optional<Scalar>& max = std::nullopt) {
-  return ops::clamp(x, min, max);
+  return autograd::clamp(x, min, max);
 }
 inline TensorBase clamp(const TensorBase& x, const std::optional<TensorBase>& min,
                         const std::optional<TensorBase>& max = std::nullopt) {
-  return ops::clamp(x, min, max);
+  return autograd::clamp(x, min, max);
 }
 inline const TensorBase& clamp_(const TensorBase& x, const std::optional<Scalar>& min,
                                 const std::optional<Scalar>& max = std::nullopt) {
-  return ops::clamp_(x, min, max);
+  return autograd::clamp_(x, min, max);
 }
 inline const TensorBase& clamp_(const TensorBase& x, const std::optional<TensorBase>& min,
                                 const std::optional<TensorBase>& max = std::nullopt) {
-  return ops::clamp_(x, min, max);
+  return autograd::clamp_(x, min, max);
 }
 
 // ---- unary methods -----------------------------------------------------------------------

@@ -12,6 +12,8 @@
 #include "tensorbridge/ops/indexing.hpp"
 #include "tensorbridge/ops/join.hpp"
 #include "tensorbridge/ops/sort.hpp"
+// The forwarders call autograd::, which records a graph only when an input requires grad.
+#include "tensorbridge/autograd/functions_index.hpp"
 
 namespace tensorbridge {
 
@@ -19,111 +21,111 @@ using IndexList = std::vector<std::optional<TensorBase>>;
 
 // ---- indexing -------------------------------------------------------------------------
 inline TensorBase index_select(const TensorBase& self, int64_t dim, const TensorBase& index) {
-  return ops::index_select(self, dim, index);
+  return autograd::index_select(self, dim, index);
 }
 inline TensorBase gather(const TensorBase& self, int64_t dim, const TensorBase& index) {
-  return ops::gather(self, dim, index);
+  return autograd::gather(self, dim, index);
 }
 inline TensorBase scatter(const TensorBase& self, int64_t dim, const TensorBase& index,
                           const TensorBase& src) {
-  return ops::scatter(self, dim, index, src);
+  return autograd::scatter(self, dim, index, src);
 }
 inline TensorBase scatter(const TensorBase& self, int64_t dim, const TensorBase& index,
                           const Scalar& value) {
-  return ops::scatter(self, dim, index, value);
+  return autograd::scatter(self, dim, index, value);
 }
 inline TensorBase scatter_add(const TensorBase& self, int64_t dim, const TensorBase& index,
                               const TensorBase& src) {
-  return ops::scatter_add(self, dim, index, src);
+  return autograd::scatter_add(self, dim, index, src);
 }
 inline TensorBase index_add(const TensorBase& self, int64_t dim, const TensorBase& index,
                             const TensorBase& source, const Scalar& alpha = 1) {
-  return ops::index_add(self, dim, index, source, alpha);
+  return autograd::index_add(self, dim, index, source, alpha);
 }
 inline TensorBase masked_fill(const TensorBase& self, const TensorBase& mask,
                               const Scalar& value) {
-  return ops::masked_fill(self, mask, value);
+  return autograd::masked_fill(self, mask, value);
 }
 inline const TensorBase& scatter_(const TensorBase& self, int64_t dim, const TensorBase& index,
                                   const TensorBase& src) {
-  return ops::scatter_(self, dim, index, src);
+  return autograd::scatter_(self, dim, index, src);
 }
 inline const TensorBase& scatter_(const TensorBase& self, int64_t dim, const TensorBase& index,
                                   const Scalar& value) {
-  return ops::scatter_(self, dim, index, value);
+  return autograd::scatter_(self, dim, index, value);
 }
 inline const TensorBase& scatter_add_(const TensorBase& self, int64_t dim,
                                       const TensorBase& index, const TensorBase& src) {
-  return ops::scatter_add_(self, dim, index, src);
+  return autograd::scatter_add_(self, dim, index, src);
 }
 inline const TensorBase& index_add_(const TensorBase& self, int64_t dim, const TensorBase& index,
                                     const TensorBase& source, const Scalar& alpha = 1) {
-  return ops::index_add_(self, dim, index, source, alpha);
+  return autograd::index_add_(self, dim, index, source, alpha);
 }
 inline const TensorBase& masked_fill_(const TensorBase& self, const TensorBase& mask,
                                       const Scalar& value) {
-  return ops::masked_fill_(self, mask, value);
+  return autograd::masked_fill_(self, mask, value);
 }
 inline TensorBase masked_select(const TensorBase& self, const TensorBase& mask) {
-  return ops::masked_select(self, mask);
+  return autograd::masked_select(self, mask);
 }
-inline TensorBase nonzero(const TensorBase& self) { return ops::nonzero(self); }
+inline TensorBase nonzero(const TensorBase& self) { return autograd::nonzero(self); }
 inline std::vector<TensorBase> nonzero_tuple(const TensorBase& self) {
-  return ops::nonzero_tuple(self);
+  return autograd::nonzero_tuple(self);
 }
 inline TensorBase index(const TensorBase& self, const IndexList& indices) {
-  return ops::index(self, indices);
+  return autograd::index(self, indices);
 }
 inline const TensorBase& index_put_(const TensorBase& self, const IndexList& indices,
                                     const TensorBase& values, bool accumulate = false) {
-  return ops::index_put_(self, indices, values, accumulate);
+  return autograd::index_put_(self, indices, values, accumulate);
 }
 inline TensorBase index_put(const TensorBase& self, const IndexList& indices,
                             const TensorBase& values, bool accumulate = false) {
-  return ops::index_put(self, indices, values, accumulate);
+  return autograd::index_put(self, indices, values, accumulate);
 }
 
 // ---- joining and splitting --------------------------------------------------------------
 inline TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
-  return ops::cat(tensors, dim);
+  return autograd::cat(tensors, dim);
 }
 inline TensorBase stack(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
-  return ops::stack(tensors, dim);
+  return autograd::stack(tensors, dim);
 }
 inline std::vector<TensorBase> split(const TensorBase& self, int64_t split_size,
                                      int64_t dim = 0) {
-  return ops::split(self, split_size, dim);
+  return autograd::split(self, split_size, dim);
 }
 inline std::vector<TensorBase> split(const TensorBase& self, const std::vector<int64_t>& sizes,
                                      int64_t dim = 0) {
-  return ops::split(self, sizes, dim);
+  return autograd::split(self, sizes, dim);
 }
 inline std::vector<TensorBase> chunk(const TensorBase& self, int64_t chunks, int64_t dim = 0) {
-  return ops::chunk(self, chunks, dim);
+  return autograd::chunk(self, chunks, dim);
 }
 inline std::vector<TensorBase> unbind(const TensorBase& self, int64_t dim = 0) {
-  return ops::unbind(self, dim);
+  return autograd::unbind(self, dim);
 }
 inline TensorBase repeat(const TensorBase& self, const std::vector<int64_t>& repeats) {
-  return ops::repeat(self, repeats);
+  return autograd::repeat(self, repeats);
 }
 inline TensorBase tile(const TensorBase& self, const std::vector<int64_t>& reps) {
-  return ops::tile(self, reps);
+  return autograd::tile(self, reps);
 }
 
 // ---- sorting ----------------------------------------------------------------------------
 inline std::pair<TensorBase, TensorBase> sort(const TensorBase& self, int64_t dim = -1,
                                               bool descending = false, bool stable = false) {
-  return ops::sort(self, dim, descending, stable);
+  return autograd::sort(self, dim, descending, stable);
 }
 inline TensorBase argsort(const TensorBase& self, int64_t dim = -1, bool descending = false,
                           bool stable = false) {
-  return ops::argsort(self, dim, descending, stable);
+  return autograd::argsort(self, dim, descending, stable);
 }
 inline std::pair<TensorBase, TensorBase> topk(const TensorBase& self, int64_t k,
                                               int64_t dim = -1, bool largest = true,
                                               bool sorted = true) {
-  return ops::topk(self, k, dim, largest, sorted);
+  return autograd::topk(self, k, dim, largest, sorted);
 }
 
 // ---- TensorBase methods -----------------------------------------------------------------

@@ -4,18 +4,20 @@
 // ops/linalg.hpp, so that autograd can later reroute it in one place.
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/ops/linalg.hpp"
+// The forwarders call autograd::, which records a graph only when an input requires grad.
+#include "tensorbridge/autograd/functions_linalg.hpp"
 
 namespace tensorbridge {
 
-inline TensorBase matmul(const TensorBase& a, const TensorBase& b) { return ops::matmul(a, b); }
-inline TensorBase mm(const TensorBase& a, const TensorBase& b) { return ops::mm(a, b); }
-inline TensorBase bmm(const TensorBase& a, const TensorBase& b) { return ops::bmm(a, b); }
-inline TensorBase mv(const TensorBase& a, const TensorBase& v) { return ops::mv(a, v); }
-inline TensorBase dot(const TensorBase& a, const TensorBase& b) { return ops::dot(a, b); }
-inline TensorBase outer(const TensorBase& a, const TensorBase& b) { return ops::outer(a, b); }
+inline TensorBase matmul(const TensorBase& a, const TensorBase& b) { return autograd::matmul(a, b); }
+inline TensorBase mm(const TensorBase& a, const TensorBase& b) { return autograd::mm(a, b); }
+inline TensorBase bmm(const TensorBase& a, const TensorBase& b) { return autograd::bmm(a, b); }
+inline TensorBase mv(const TensorBase& a, const TensorBase& v) { return autograd::mv(a, v); }
+inline TensorBase dot(const TensorBase& a, const TensorBase& b) { return autograd::dot(a, b); }
+inline TensorBase outer(const TensorBase& a, const TensorBase& b) { return autograd::outer(a, b); }
 inline TensorBase addmm(const TensorBase& input, const TensorBase& a, const TensorBase& b,
                         const Scalar& beta = 1, const Scalar& alpha = 1) {
-  return ops::addmm(input, a, b, beta, alpha);
+  return autograd::addmm(input, a, b, beta, alpha);
 }
 
 inline TensorBase TensorBase::matmul(const TensorBase& other) const {
