@@ -42,8 +42,12 @@ inline void check_in_range(int64_t index, int64_t size, int64_t dim, const char*
 }
 
 // Size and stride of `dim`; a 0-d tensor acts as one element along dimension 0.
-inline int64_t dim_size(const TensorBase& t, int64_t dim) { return t.dim() == 0 ? 1 : t.shape()[dim]; }
-inline int64_t dim_stride(const TensorBase& t, int64_t dim) { return t.dim() == 0 ? 0 : t.strides()[dim]; }
+inline int64_t dim_size(const TensorBase& t, int64_t dim) {
+  return t.dim() == 0 ? 1 : t.shape()[dim];
+}
+inline int64_t dim_stride(const TensorBase& t, int64_t dim) {
+  return t.dim() == 0 ? 0 : t.strides()[dim];
+}
 
 // Copies need no arithmetic: fn(TypeTag<U>) with U any type of the element's size.
 template <typename Fn>
@@ -386,7 +390,8 @@ inline const TensorBase& index_add_(const TensorBase& self, int64_t dim, const T
                       [a](std::array<char*, 2> p, std::array<int64_t, 2> s, int64_t count) {
                         for (int64_t i = 0; i < count; ++i) {
                           T& dst = *reinterpret_cast<T*>(p[0] + i * s[0]);
-                          dst = add_values(dst, mul_values(a, *reinterpret_cast<const T*>(p[1] + i * s[1])));
+                          const T v = *reinterpret_cast<const T*>(p[1] + i * s[1]);
+                          dst = add_values(dst, mul_values(a, v));
                         }
                       });
     }
@@ -456,7 +461,9 @@ inline TensorBase masked_select(const TensorBase& self, const TensorBase& mask) 
   int64_t count = 0;
   strided_loop<1>(shape, {static_cast<char*>(m.data_ptr())}, {m_bs.data()},
                   [&count](std::array<char*, 1> p, std::array<int64_t, 1> st, int64_t n) {
-                    for (int64_t i = 0; i < n; ++i) count += *reinterpret_cast<const bool*>(p[0] + i * st[0]);
+                    for (int64_t i = 0; i < n; ++i) {
+                      count += *reinterpret_cast<const bool*>(p[0] + i * st[0]);
+                    }
                   });
   TensorBase out = core::new_cpu_tensor({count}, self.dtype(), op);
   char* dst = static_cast<char*>(out.data_ptr());
@@ -464,7 +471,8 @@ inline TensorBase masked_select(const TensorBase& self, const TensorBase& mask) 
     using U = typename decltype(tag)::type;
     kernels::cpu::ordered_loop<2>(
         shape, {static_cast<char*>(s.data_ptr()), static_cast<char*>(m.data_ptr())},
-        {s_bs.data(), m_bs.data()}, [&dst](std::array<char*, 2> p, std::array<int64_t, 2> st, int64_t n) {
+        {s_bs.data(), m_bs.data()},
+        [&dst](std::array<char*, 2> p, std::array<int64_t, 2> st, int64_t n) {
           for (int64_t i = 0; i < n; ++i) {
             if (*reinterpret_cast<const bool*>(p[1] + i * st[1])) {
               std::memcpy(dst, p[0] + i * st[0], sizeof(U));

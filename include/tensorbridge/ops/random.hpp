@@ -40,7 +40,9 @@ void for_each_block(Generator& gen, int64_t n, Emit&& emit) {
   if (n <= 0) return;
   const auto blocks = static_cast<uint64_t>((n + PerBlock - 1) / PerBlock);
   const Generator::Reservation r = gen.reserve(blocks);
-  for (uint64_t b = 0; b < blocks; ++b) emit(static_cast<int64_t>(b) * PerBlock, random_block(r, b));
+  for (uint64_t b = 0; b < blocks; ++b) {
+    emit(static_cast<int64_t>(b) * PerBlock, random_block(r, b));
+  }
 }
 
 inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
@@ -326,7 +328,8 @@ inline const TensorBase& bernoulli_(const TensorBase& self, const TensorBase& p,
 
 // A new tensor of 0s and 1s drawn with the probabilities in `probs` (same shape and dtype).
 inline TensorBase bernoulli(const TensorBase& probs, Generator* gen = nullptr) {
-  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(probs.shape(), probs.dtype(), "bernoulli");
+  TensorBase out =
+      ::tensorbridge::detail::new_cpu_tensor(probs.shape(), probs.dtype(), "bernoulli");
   bernoulli_(out, probs, gen);
   return out;
 }

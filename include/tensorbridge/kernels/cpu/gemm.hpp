@@ -128,10 +128,11 @@ void real_gemm(MatrixRef<const T> a, MatrixRef<const T> b, const MatrixRef<T>& c
   constexpr int C = Eigen::ColMajor;
   const bool ra = la.layout == Layout::RowMajor;
   const bool rb = lb.layout == Layout::RowMajor;
-  if (ra && rb) return eigen_gemm_accumulate<T, R, R>(a, la.outer_stride, b, lb.outer_stride, c, alpha);
-  if (ra) return eigen_gemm_accumulate<T, R, C>(a, la.outer_stride, b, lb.outer_stride, c, alpha);
-  if (rb) return eigen_gemm_accumulate<T, C, R>(a, la.outer_stride, b, lb.outer_stride, c, alpha);
-  eigen_gemm_accumulate<T, C, C>(a, la.outer_stride, b, lb.outer_stride, c, alpha);
+  const int64_t lda = la.outer_stride, ldb = lb.outer_stride;
+  if (ra && rb) return eigen_gemm_accumulate<T, R, R>(a, lda, b, ldb, c, alpha);
+  if (ra) return eigen_gemm_accumulate<T, R, C>(a, lda, b, ldb, c, alpha);
+  if (rb) return eigen_gemm_accumulate<T, C, R>(a, lda, b, ldb, c, alpha);
+  eigen_gemm_accumulate<T, C, C>(a, lda, b, ldb, c, alpha);
 }
 
 // Complex: (Ar + i Ai)(Br + i Bi) = (Ar Br - Ai Bi) + i (Ar Bi + Ai Br), four real GEMMs
