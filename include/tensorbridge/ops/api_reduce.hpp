@@ -9,6 +9,8 @@
 
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/ops/reduce.hpp"
+// The forwarders call autograd::, which records a graph only when an input requires grad.
+#include "tensorbridge/autograd/functions_reduce.hpp"
 
 namespace tensorbridge {
 
@@ -16,79 +18,79 @@ namespace tensorbridge {
 // dims: the reduced dims (negative ones count from the end); empty means all of them.
 inline TensorBase sum(const TensorBase& x, const std::vector<int64_t>& dims = {},
                       bool keepdim = false, std::optional<DType> dtype = std::nullopt) {
-  return ops::sum(x, dims, keepdim, dtype);
+  return autograd::sum(x, dims, keepdim, dtype);
 }
 inline TensorBase mean(const TensorBase& x, const std::vector<int64_t>& dims = {},
                        bool keepdim = false, std::optional<DType> dtype = std::nullopt) {
-  return ops::mean(x, dims, keepdim, dtype);
+  return autograd::mean(x, dims, keepdim, dtype);
 }
 inline TensorBase prod(const TensorBase& x, const std::vector<int64_t>& dims = {},
                        bool keepdim = false, std::optional<DType> dtype = std::nullopt) {
-  return ops::prod(x, dims, keepdim, dtype);
+  return autograd::prod(x, dims, keepdim, dtype);
 }
-inline TensorBase max(const TensorBase& x) { return ops::max(x); }
-inline TensorBase min(const TensorBase& x) { return ops::min(x); }
+inline TensorBase max(const TensorBase& x) { return autograd::max(x); }
+inline TensorBase min(const TensorBase& x) { return autograd::min(x); }
 inline ValuesIndices max(const TensorBase& x, int64_t dim, bool keepdim = false) {
-  return ops::max(x, dim, keepdim);
+  return autograd::max(x, dim, keepdim);
 }
 inline ValuesIndices min(const TensorBase& x, int64_t dim, bool keepdim = false) {
-  return ops::min(x, dim, keepdim);
+  return autograd::min(x, dim, keepdim);
 }
 inline TensorBase amax(const TensorBase& x, const std::vector<int64_t>& dims = {},
                        bool keepdim = false) {
-  return ops::amax(x, dims, keepdim);
+  return autograd::amax(x, dims, keepdim);
 }
 inline TensorBase amin(const TensorBase& x, const std::vector<int64_t>& dims = {},
                        bool keepdim = false) {
-  return ops::amin(x, dims, keepdim);
+  return autograd::amin(x, dims, keepdim);
 }
 inline TensorBase argmax(const TensorBase& x, std::optional<int64_t> dim = std::nullopt,
                          bool keepdim = false) {
-  return ops::argmax(x, dim, keepdim);
+  return autograd::argmax(x, dim, keepdim);
 }
 inline TensorBase argmin(const TensorBase& x, std::optional<int64_t> dim = std::nullopt,
                          bool keepdim = false) {
-  return ops::argmin(x, dim, keepdim);
+  return autograd::argmin(x, dim, keepdim);
 }
 inline TensorBase var(const TensorBase& x, const std::vector<int64_t>& dims = {},
                       double correction = 1, bool keepdim = false) {
-  return ops::var(x, dims, correction, keepdim);
+  return autograd::var(x, dims, correction, keepdim);
 }
 inline TensorBase std(const TensorBase& x, const std::vector<int64_t>& dims = {},
                       double correction = 1, bool keepdim = false) {
-  return ops::std(x, dims, correction, keepdim);
+  return autograd::std(x, dims, correction, keepdim);
 }
 inline TensorBase norm(const TensorBase& x, double p = 2, const std::vector<int64_t>& dims = {},
                        bool keepdim = false) {
-  return ops::norm(x, p, dims, keepdim);
+  return autograd::norm(x, p, dims, keepdim);
 }
 inline TensorBase all(const TensorBase& x, const std::vector<int64_t>& dims = {},
                       bool keepdim = false) {
-  return ops::all(x, dims, keepdim);
+  return autograd::all(x, dims, keepdim);
 }
 inline TensorBase any(const TensorBase& x, const std::vector<int64_t>& dims = {},
                       bool keepdim = false) {
-  return ops::any(x, dims, keepdim);
+  return autograd::any(x, dims, keepdim);
 }
 inline TensorBase cumsum(const TensorBase& x, int64_t dim,
                          std::optional<DType> dtype = std::nullopt) {
-  return ops::cumsum(x, dim, dtype);
+  return autograd::cumsum(x, dim, dtype);
 }
 inline TensorBase cumprod(const TensorBase& x, int64_t dim,
                           std::optional<DType> dtype = std::nullopt) {
-  return ops::cumprod(x, dim, dtype);
+  return autograd::cumprod(x, dim, dtype);
 }
 inline TensorBase logsumexp(const TensorBase& x, const std::vector<int64_t>& dims,
                             bool keepdim = false) {
-  return ops::logsumexp(x, dims, keepdim);
+  return autograd::logsumexp(x, dims, keepdim);
 }
 inline TensorBase softmax(const TensorBase& x, int64_t dim,
                           std::optional<DType> dtype = std::nullopt) {
-  return ops::softmax(x, dim, dtype);
+  return autograd::softmax(x, dim, dtype);
 }
 inline TensorBase log_softmax(const TensorBase& x, int64_t dim,
                               std::optional<DType> dtype = std::nullopt) {
-  return ops::log_softmax(x, dim, dtype);
+  return autograd::log_softmax(x, dim, dtype);
 }
 
 // ---- methods -------------------------------------------------------------------------------
