@@ -192,8 +192,10 @@ decltype(auto) visit_dtype(DType d, Fn&& fn) {
 // to real drops the imaginary part; anything to bool is "!= 0"; float to integer
 // truncates toward zero (out of range is undefined in C++, so NaN/inf become 0 and
 // other values saturate rather than invoke UB).
+// Host-only for now: std::complex and numeric_limits are host code to nvcc; the CUDA
+// kernels get their own device-side conversions.
 template <typename To, typename From>
-TB_HOST_DEVICE inline To convert_element(From v) {
+inline To convert_element(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
   } else if constexpr (std::is_same_v<From, complex64> || std::is_same_v<From, complex128>) {
