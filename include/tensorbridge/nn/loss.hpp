@@ -30,6 +30,7 @@ class Loss : public Module {
 
 class MSELoss : public Loss {
  public:
+  using Loss::forward;  // keep the one-input overload visible (it throws)
   explicit MSELoss(std::string_view reduction = "mean") : Loss("MSELoss", reduction) {}
   TensorBase forward(const TensorBase& input, const TensorBase& target) override {
     return functional::mse_loss(input, target, reduction);
@@ -38,6 +39,7 @@ class MSELoss : public Loss {
 
 class L1Loss : public Loss {
  public:
+  using Loss::forward;  // keep the one-input overload visible (it throws)
   explicit L1Loss(std::string_view reduction = "mean") : Loss("L1Loss", reduction) {}
   TensorBase forward(const TensorBase& input, const TensorBase& target) override {
     return functional::l1_loss(input, target, reduction);
@@ -46,6 +48,7 @@ class L1Loss : public Loss {
 
 class BCELoss : public Loss {
  public:
+  using Loss::forward;  // keep the one-input overload visible (it throws)
   explicit BCELoss(const TensorBase& weight = {}, std::string_view reduction = "mean")
       : Loss("BCELoss", reduction), weight(weight) {
     if (weight.defined()) register_buffer("weight", weight);
@@ -58,6 +61,7 @@ class BCELoss : public Loss {
 
 class BCEWithLogitsLoss : public Loss {
  public:
+  using Loss::forward;  // keep the one-input overload visible (it throws)
   explicit BCEWithLogitsLoss(const TensorBase& weight = {}, std::string_view reduction = "mean")
       : Loss("BCEWithLogitsLoss", reduction), weight(weight) {
     if (weight.defined()) register_buffer("weight", weight);
@@ -70,6 +74,7 @@ class BCEWithLogitsLoss : public Loss {
 
 class CrossEntropyLoss : public Loss {
  public:
+  using Loss::forward;  // keep the one-input overload visible (it throws)
   explicit CrossEntropyLoss(const TensorBase& weight = {}, int64_t ignore_index = -100,
                             std::string_view reduction = "mean", double label_smoothing = 0.0)
       : Loss("CrossEntropyLoss", reduction),
@@ -89,6 +94,7 @@ class CrossEntropyLoss : public Loss {
 
 class NLLLoss : public Loss {
  public:
+  using Loss::forward;  // keep the one-input overload visible (it throws)
   explicit NLLLoss(const TensorBase& weight = {}, int64_t ignore_index = -100,
                    std::string_view reduction = "mean")
       : Loss("NLLLoss", reduction), weight(weight), ignore_index(ignore_index) {
