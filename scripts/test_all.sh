@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test suite tensorbridge has, from a fresh clone: installs what is missing, then runs
-#   1. C++ (RelWithDebInfo): unit tests, header hygiene, nvcc header check, consumer builds
+#   1. C++ (-O1): unit tests, header hygiene, nvcc header check, consumer builds
 #   2. C++ under AddressSanitizer + UBSan (Debug)
-#   3. Python (still to come)
+#   3. the DLPack import fuzzer for 60 s (clang, libFuzzer + ASan + UBSan)
+#   4. Python: the package installed with pip into .venv, then pytest (NumPy, PyTorch, JAX)
 # Usage: scripts/test_all.sh
 set -euo pipefail
 
@@ -21,8 +22,10 @@ cmake --workflow --preset dev --fresh
 tb_step "C++: cmake --workflow --preset asan"
 cmake --workflow --preset asan --fresh
 
-# ---------------------------------------------------------------------------------------------
-# PYTHON TEST SUITE: to be added here by the Python issue (pip install of the package + pytest).
-# ---------------------------------------------------------------------------------------------
+tb_step "C++: DLPack import fuzzer, 60 s (libFuzzer + ASan + UBSan)"
+tests/fuzz/run.sh 60
+
+tb_step "Python: pip install . into .venv, then pytest"
+scripts/test_python.sh
 
 tb_step "all test suites passed in ${SECONDS}s"
