@@ -15,3 +15,6 @@
 #include "tensorbridge/ops/api_indexing.hpp"
 #include "tensorbridge/ops/api_linalg.hpp"
 #include "tensorbridge/ops/api_random.hpp"
+#include "tensorbridge/autograd/autograd.hpp"
+#include "tensorbridge/nn/nn.hpp"
+#include "tensorbridge/optim/optim.hpp"

@@ -130,24 +130,25 @@ class Node : public std::enable_shared_from_this<Node> {
 };
 
 // Dropping the last tensor of a 100,000-op chain would otherwise destroy node after node
-// recursively (each node's destructor releasing the next) and overflow the stack. Each
-// destructor instead hands the inputs' nodes it is the last owner of to a per-thread list,
-// and only the outermost destructor on the stack drains that list, one node at a time.
+// recursively (each node's destructor releasing the next) and overflow the stack. Instead
+// a destructor takes over the input nodes it is the last owner of and, before letting
+// each one go, takes over that node's sole-owned inputs in turn: the nodes it destroys
+// find their edges already empty, so the depth stays one.
 inline Node::~Node() {
-  thread_local std::vector<std::shared_ptr<Node>> pending;
-  thread_local bool draining = false;
-  for (std::size_t i = 0; i < next_edges_.size(); ++i) {
-    std::shared_ptr<Node>& fn = next_edges_[i].fn;
-    if (fn && fn.use_count() == 1) pending.push_back(std::move(fn));
+  std::vector<std::shared_ptr<Node>> orphans;
+  auto adopt = [&orphans](EdgeList& edges) {
+    for (std::size_t i = 0; i < edges.size(); ++i) {
+      std::shared_ptr<Node>& fn = edges[i].fn;
+      if (fn && fn.use_count() == 1) orphans.push_back(std::move(fn));
+    }
+  };
+  adopt(next_edges_);
+  while (!orphans.empty()) {
+    std::shared_ptr<Node> node = std::move(orphans.back());
+    orphans.pop_back();
+    adopt(node->next_edges_);
+    node.reset();
   }
-  if (draining) return;
-  draining = true;
-  while (!pending.empty()) {
-    std::shared_ptr<Node> node = std::move(pending.back());
-    pending.pop_back();
-    node.reset();  // may push that node's inputs onto `pending`
-  }
-  draining = false;
 }
 
 }  // namespace tensorbridge::autograd
