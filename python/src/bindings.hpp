@@ -6,6 +6,8 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <string>
+#include <vector>
 
 // Only the layers bound here: each later part (ops, autograd) includes its own headers, so
 // every translation unit compiles just what it uses.
@@ -26,6 +28,9 @@ void bind_tensor(py::module_& m, TensorClass& cls);     // tensor.cpp: metadata,
 void bind_indexing(TensorClass& cls);                   // indexing.cpp: [] and []=
 void bind_creation(py::module_& m);                     // creation.cpp: tensor(), zeros(), ...
 void bind_interop(py::module_& m, TensorClass& cls);    // interop.cpp: buffer, NumPy, DLPack
+void bind_autograd(py::module_& m, TensorClass& cls);   // autograd.cpp: grad, backward, Function
+void bind_nn(py::module_& m);                           // nn.cpp: _C._nn (nn.functional, init)
+void bind_optim(py::module_& m);                        // optim.cpp: _C._optim (SGD, Adam, AdamW)
 
 // ---- dtypes and devices (dtype.cpp) ---------------------------------------------------------
 // The tensorbridge.<name> object of a dtype (a borrowed, immortal reference).
@@ -61,5 +66,14 @@ TensorBase as_tensor(py::handle data, std::optional<DType> dtype, const char* op
 // A zero-copy tensor for an object exporting the buffer protocol or DLPack, or nothing when
 // it exports neither.
 std::optional<TensorBase> import_array(py::handle obj, const char* op);
+
+// ---- autograd (autograd.cpp) ----------------------------------------------------------------
+bool tensor_requires_grad(const TensorBase& t);
+// `t` marked as requiring grad when asked (the factories' requires_grad=).
+TensorBase with_requires_grad(TensorBase t, bool requires_grad);
+// What the repr adds for autograd: "grad_fn=<MulBackward0>" or "requires_grad=True".
+std::vector<std::string> autograd_repr_suffixes(const TensorBase& t);
+// A tensor, or an undefined one for None; TypeError naming `op` for anything else.
+TensorBase optional_tensor_arg(py::handle obj, const char* op);
 
 }  // namespace tensorbridge::python

@@ -211,18 +211,11 @@ DType factory_dtype(py::handle dtype, const char* op) {
   return optional_dtype_arg(dtype, op).value_or(default_dtype());
 }
 
-void check_no_grad(bool requires_grad, const char* op) {
-  // Hook for the autograd layer: it will mark the result as requiring grad here.
-  TB_CHECK(!requires_grad, Error, op,
-           ": requires_grad=True needs autograd, which this build of tensorbridge does not have "
-           "yet");
-}
-
 TensorBase factory(py::args size, py::handle dtype, py::handle device, bool requires_grad,
                    const char* op, TensorBase (*make)(const Shape&, DType, Device)) {
-  check_no_grad(requires_grad, op);
   TB_CHECK(!size.empty(), TypeError, op, "() missing 1 required positional argument: 'size'");
-  return make(shape_args(size, op), factory_dtype(dtype, op), device_arg(device, op));
+  return with_requires_grad(make(shape_args(size, op), factory_dtype(dtype, op), device_arg(device, op)),
+                            requires_grad);
 }
 
 // The dtype of full(): given, or inferred from the fill value as PyTorch does.
@@ -339,10 +332,10 @@ void bind_creation(py::module_& m) {
   m.def(
       "tensor",
       [](py::handle data, py::handle dtype, py::handle device, bool requires_grad) {
-        check_no_grad(requires_grad, "tensor");
         TB_CHECK(device_arg(device, "tensor").is_cpu(), DeviceError,
                  "tensor: only the CPU is available in this build");
-        return tensor_from_data(data, optional_dtype_arg(dtype, "tensor"), "tensor");
+        return with_requires_grad(tensor_from_data(data, optional_dtype_arg(dtype, "tensor"), "tensor"),
+                                  requires_grad);
       },
       py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false,
@@ -394,10 +387,10 @@ void bind_creation(py::module_& m) {
       "full",
       [](py::handle size, py::handle fill_value, py::handle dtype, py::handle device,
          bool requires_grad) {
-        check_no_grad(requires_grad, "full");
         const Scalar value = number_arg(fill_value, "full");
-        return full(shape_arg(size, "full"), value, full_dtype(value, dtype),
-                    device_arg(device, "full"));
+        return with_requires_grad(full(shape_arg(size, "full"), value, full_dtype(value, dtype),
+                                       device_arg(device, "full")),
+                                  requires_grad);
       },
       py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false,
@@ -406,7 +399,6 @@ void bind_creation(py::module_& m) {
       "arange",
       [](py::handle start, py::handle end, py::handle step, py::handle dtype, py::handle device,
          bool requires_grad) {
-        check_no_grad(requires_grad, "arange");
         TB_CHECK(device_arg(device, "arange").is_cpu(), DeviceError,
                  "arange: only the CPU is available in this build");
         if (end.is_none()) std::swap(start, end);  // arange(end)
@@ -418,7 +410,9 @@ void bind_creation(py::module_& m) {
         for (py::handle v : {start, end, step}) integral &= number_arg(v, "arange").is_integral();
         const DType d =
             optional_dtype_arg(dtype, "arange").value_or(integral ? DType::Int64 : default_dtype());
-        return arange(real_arg(start, "arange"), real_arg(end, "arange"), real_arg(step, "arange"), d);
+        return with_requires_grad(
+            arange(real_arg(start, "arange"), real_arg(end, "arange"), real_arg(step, "arange"), d),
+            requires_grad);
       },
       py::arg("start"), py::arg("end") = py::none(), py::arg("step") = py::none(), py::kw_only(),
       py::arg("dtype") = py::none(), py::arg("device") = py::none(),
@@ -428,11 +422,11 @@ void bind_creation(py::module_& m) {
       "linspace",
       [](py::handle start, py::handle end, int64_t steps, py::handle dtype, py::handle device,
          bool requires_grad) {
-        check_no_grad(requires_grad, "linspace");
         TB_CHECK(device_arg(device, "linspace").is_cpu(), DeviceError,
                  "linspace: only the CPU is available in this build");
-        return linspace(real_arg(start, "linspace"), real_arg(end, "linspace"), steps,
-                        factory_dtype(dtype, "linspace"));
+        return with_requires_grad(linspace(real_arg(start, "linspace"), real_arg(end, "linspace"),
+                                           steps, factory_dtype(dtype, "linspace")),
+                                  requires_grad);
       },
       py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(),
       py::arg("dtype") = py::none(), py::arg("device") = py::none(),
@@ -441,10 +435,10 @@ void bind_creation(py::module_& m) {
       "eye",
       [](int64_t n, std::optional<int64_t> m_cols, py::handle dtype, py::handle device,
          bool requires_grad) {
-        check_no_grad(requires_grad, "eye");
         TB_CHECK(device_arg(device, "eye").is_cpu(), DeviceError,
                  "eye: only the CPU is available in this build");
-        return eye(n, m_cols.value_or(n), factory_dtype(dtype, "eye"));
+        return with_requires_grad(eye(n, m_cols.value_or(n), factory_dtype(dtype, "eye")),
+                                  requires_grad);
       },
       py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false,

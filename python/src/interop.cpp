@@ -47,6 +47,8 @@ void fill_buffer(const TensorBase& t, Py_buffer* view, int flags) {
   TB_CHECK(t.device().is_cpu(), BufferError, "buffer protocol: the tensor (shape ",
            shape_str(t.shape()), ", dtype ", t.dtype(), ") is on ", t.device(),
            "; the buffer protocol describes CPU memory only");
+  TB_CHECK(!tensor_requires_grad(t), BufferError, "buffer protocol: Can't export a Tensor that "
+           "requires grad (autograd would miss writes through the buffer); use tensor.detach()");
   const std::string_view format = buffer_format(t.dtype());  // BufferError for bfloat16
   TB_CHECK((flags & PyBUF_WRITABLE) != PyBUF_WRITABLE || !t.is_read_only(), BufferError,
            "buffer protocol: a writable buffer was requested but the tensor (shape ",
@@ -115,13 +117,17 @@ py::handle numpy_asarray() {
 // A NumPy array over the tensor's memory (NumPy reads it through the buffer protocol).
 py::object numpy(py::handle self, bool force) {
   const TensorBase& t = tensor_of(self);
-  // Hook for the autograd layer: refuse tensors that require grad unless force, telling the
-  // user to call detach() first, as PyTorch does.
-  static_cast<void>(force);
+  // As PyTorch: NumPy would see the values but autograd would not see NumPy's writes.
+  TB_CHECK(force || !tensor_requires_grad(t), Error,
+           "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   check_host_memory(t, "numpy");
   TB_CHECK(t.dtype() != DType::BFloat16, TypeError,
            "numpy: NumPy has no bfloat16 dtype; convert first, e.g. tensor.float().numpy()");
-  PyObject* arr = PyObject_CallOneArg(numpy_asarray().ptr(), self.ptr());
+  // force=True: NumPy gets a detached alias (the buffer protocol refuses a tensor that
+  // requires grad).
+  const py::object source = tensor_requires_grad(t) ? self.attr("detach")()
+                                                    : py::reinterpret_borrow<py::object>(self);
+  PyObject* arr = PyObject_CallOneArg(numpy_asarray().ptr(), source.ptr());
   if (arr == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::object>(arr);
 }
@@ -131,6 +137,9 @@ py::object numpy(py::handle self, bool force) {
 // AttributeError sends NumPy on to __array__, which converts when a dtype is asked for and
 // otherwise says clearly why it cannot.
 py::dict array_interface(const TensorBase& t) {
+  if (tensor_requires_grad(t)) {  // NumPy then reaches __array__, whose error says why
+    throw py::attribute_error("__array_interface__: the tensor requires grad; use tensor.detach()");
+  }
   if (!t.device().is_cpu() || t.dtype() == DType::BFloat16) {
     throw py::attribute_error("__array_interface__: a " + std::string(dtype_name(t.dtype())) +
                               " tensor on " + t.device().str() +
@@ -219,7 +228,8 @@ py::object dlpack(const TensorBase& t, py::handle stream, py::handle max_version
   if (!max_version.is_none()) {
     versioned = int_pair(max_version, "max_version").first >= 1;  // a consumer that speaks 1.x (or newer) gets 1.x
   }
-  // Hook for the autograd layer: refuse tensors that require grad, as PyTorch does.
+  TB_CHECK(!tensor_requires_grad(t), BufferError,
+           "__dlpack__: Can't export tensors that require gradient, use tensor.detach()");
   const bool must_copy = !copy.is_none() && copy.cast<bool>();
   if (must_copy) return to_dlpack_capsule(t.clone(), versioned, /*copied=*/true);
   return to_dlpack_capsule(t, versioned);

@@ -18,5 +18,7 @@ PYBIND11_MODULE(_C, m) {
   tbp::bind_indexing(tensor);
   tbp::bind_creation(m);
   tbp::bind_interop(m, tensor);
-  // Later layers: bind_ops(m, tensor) for math, bind_autograd(m, tensor) for autograd/nn.
+  tbp::bind_autograd(m, tensor);
+  tbp::bind_nn(m);
+  tbp::bind_optim(m);
 }

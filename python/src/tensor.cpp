@@ -217,7 +217,7 @@ void bind_tensor(py::module_& /*m*/, TensorClass& cls) {
       .def_property_readonly("_version", &TensorBase::version);
 
   // ---- Python protocols --------------------------------------------------------------------
-  cls.def("__repr__", [](const TensorBase& t) { return format_tensor(t); })
+  cls.def("__repr__", [](const TensorBase& t) { return format_tensor(t, autograd_repr_suffixes(t)); })
       .def("__len__",
            [](const TensorBase& t) {
              TB_CHECK(t.dim() > 0, TypeError, "len() of a 0-d tensor");

@@ -63,6 +63,8 @@ from ._C import (
     zeros_like,
 )
 from ._size import Size
+from . import autograd, nn, optim
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 __version__: str = _C.__version__
 
@@ -79,6 +81,7 @@ __all__ = [
     "Tensor",
     "arange",
     "as_tensor",
+    "autograd",
     "bfloat16",
     "bool",
     "cdouble",
@@ -90,6 +93,7 @@ __all__ = [
     "dtype",
     "empty",
     "empty_like",
+    "enable_grad",
     "eye",
     "float",
     "float16",
@@ -102,16 +106,22 @@ __all__ = [
     "get_default_dtype",
     "get_include",
     "half",
+    "inference_mode",
     "int",
     "int8",
     "int16",
     "int32",
     "int64",
+    "is_grad_enabled",
     "linspace",
     "long",
+    "nn",
+    "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "set_default_dtype",
+    "set_grad_enabled",
     "short",
     "tensor",
     "uint8",

@@ -1,0 +1,210 @@
+"""nn.functional: the stateless forms of the layers and losses, with PyTorch's signatures.
+
+Each function is one call into C++ (``tensorbridge._C._nn``), where forward and backward are
+fused loops; everything here is differentiable.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .._C import Tensor
+from .._C import _nn as _core
+
+_linear = _core.linear
+_relu = _core.relu
+_mse_loss = _core.mse_loss
+
+
+def _reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """PyTorch's legacy size_average/reduce flags, mapped onto ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``; weight has shape (out_features, in_features)."""
+    return _linear(input, weight, bias)
+
+
+# ---- activations ---------------------------------------------------------------------------
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _core.relu_(input) if inplace else _relu(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return _core.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return _core.tanh(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Exact (``approximate='none'``, with erf) or the tanh approximation."""
+    return _core.gelu(input, approximate)
+
+
+def _softmax_dim(input: Tensor, dim: int | None, name: str) -> int:
+    if dim is not None:
+        return dim
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=3,
+    )
+    return 0 if input.dim() in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    return _core.softmax(input, _softmax_dim(input, dim, "softmax"))
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    return _core.log_softmax(input, _softmax_dim(input, dim, "log_softmax"))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """While training, zeroes each element with probability p and scales the others by
+    1 / (1 - p); otherwise returns ``input`` itself."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    result: Tensor = _core.dropout(input, p, True, None)
+    return input.copy_(result) if inplace else result
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` picked by the integer tensor ``input``; the row at padding_idx
+    gets no gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    return _core.embedding(input, weight, _padding_index(padding_idx, weight.shape[0]))
+
+
+def _padding_index(padding_idx: int | None, rows: int) -> int:
+    if padding_idx is None:
+        return -1  # C++'s "none"
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"padding_idx must be within num_embeddings ({rows}), got {padding_idx}")
+    return padding_idx + rows if padding_idx < 0 else padding_idx
+
+
+# ---- losses ----------------------------------------------------------------------------------
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Mean (or summed, or elementwise) squared error."""
+    return _mse_loss(input, target, _reduction(size_average, reduce, reduction))
+
+
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    return _core.l1_loss(input, target, _reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``input`` holds probabilities in [0, 1]."""
+    return _core.binary_cross_entropy(
+        input, target, weight, _reduction(size_average, reduce, reduction)
+    )
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """``input`` holds logits; computed stably for any magnitude."""
+    if pos_weight is not None:
+        raise NotImplementedError("binary_cross_entropy_with_logits: pos_weight is not supported")
+    return _core.binary_cross_entropy_with_logits(
+        input, target, weight, _reduction(size_average, reduce, reduction)
+    )
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy of logits ``input`` ([N, C] or [C]) with class indices (int64, [N]) or
+    class probabilities ([N, C]) in ``target``."""
+    return _core.cross_entropy(
+        input, target, weight, ignore_index, _reduction(size_average, reduce, reduction), label_smoothing
+    )
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` ([N, C]) at class indices."""
+    return _core.nll_loss(
+        input, target, weight, ignore_index, _reduction(size_average, reduce, reduction)
+    )
+
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "embedding",
+    "gelu",
+    "l1_loss",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
