@@ -13,31 +13,20 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/setup.sh
 source scripts/setup.sh
 
-tb_step "Python: build prerequisites (C++ compiler, Eigen, CMake for the example extension)"
-tb_apt_install g++ libeigen3-dev
-tb_ensure_cmake
-
-PY=${PYTHON:-python3}
-if [ "${TB_NO_VENV:-0}" != 1 ]; then
-  if [ ! -x .venv/bin/python ]; then
-    tb_step "Python: creating .venv"
-    "$PY" -m venv .venv
-  fi
-  PY=.venv/bin/python
-fi
-PIP=("$PY" -m pip install --progress-bar off --disable-pip-version-check)
+# shellcheck source=scripts/python_env.sh
+source scripts/python_env.sh
+tb_python_env  # CMake also builds the example extension
 
 tb_step "Python: test dependencies"
 # torch is pinned: the 2.13.0 CPU wheel is what the suite is written against, and an unpinned
 # `pip install torch` would fetch a CUDA build.
-"${PIP[@]}" numpy "torch==2.13.0" pytest hypothesis mypy pybind11
+"${PIP[@]}" numpy "torch==2.13.0" pytest hypothesis mypy pybind11 matplotlib
 "${PIP[@]}" jax jaxlib || echo "warning: jax did not install; its tests will be skipped"
 if [ "${TB_WITH_TENSORFLOW:-0}" = 1 ]; then
   "${PIP[@]}" tensorflow-cpu || echo "warning: tensorflow-cpu did not install; its tests will be skipped"
 fi
 
-tb_step "Python: pip install . (builds the extension)"
-"${PIP[@]}" .
+tb_python_install
 
 tb_step "Python: pytest tests/python"
 "$PY" -c "import tensorbridge, numpy, torch; print('tensorbridge', tensorbridge.__version__, \
