@@ -5,12 +5,24 @@
 //   m = m + (1 - beta1) * (g - m);  v = beta2 * v + (1 - beta2) * g * g
 //   amsgrad: v_max = max(v_max, v), used in place of v below
 //   p -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps)
-// in one loop per parameter.
+// as a few vectorized passes per parameter (Eigen array expressions: no temporaries, and
+// sqrt/div vectorized whatever the compiler flags).
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
+
+// nvcc warns (20012) that Eigen's defaulted __host__ __device__ members ignore their
+// annotations; harmless, not ours, but fatal under --Werror=all-warnings.
+#if defined(__NVCC__)
+#pragma nv_diagnostic push
+#pragma nv_diag_suppress 20012
+#endif
+#include <Eigen/Core>
+#if defined(__NVCC__)
+#pragma nv_diagnostic pop
+#endif
 
 #include "tensorbridge/optim/optimizer.hpp"
 
@@ -61,17 +73,21 @@ class Adam : public Optimizer {
         const T eps = T(o.eps), sign = o.maximize ? T(-1) : T(1);
         const T decay = decoupled_ ? T(1 - o.lr * o.weight_decay) : T(1);
         const T wd = decoupled_ ? T(0) : T(o.weight_decay);
-        T* m = static_cast<T*>(s.exp_avg.data_ptr());
-        T* v = static_cast<T*>(s.exp_avg_sq.data_ptr());
-        T* vmax = o.amsgrad ? static_cast<T*>(s.max_exp_avg_sq.data_ptr()) : nullptr;
-        for (int64_t k = 0; k < n; ++k) {
-          const T gk = sign * grad[k] + wd * p[k];
-          p[k] *= decay;
-          m[k] += b1 * (gk - m[k]);
-          v[k] = b2 * v[k] + one_minus_b2 * gk * gk;
-          T second = v[k];
-          if (vmax) second = vmax[k] = std::max(vmax[k], v[k]);
-          p[k] -= step_size * m[k] / (std::sqrt(second) / bc2 + eps);
+        using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+        Eigen::Map<Array> param(p, n), m(static_cast<T*>(s.exp_avg.data_ptr()), n),
+            v(static_cast<T*>(s.exp_avg_sq.data_ptr()), n);
+        const Eigen::Map<const Array> g_raw(grad, n);
+        // Each line is one vectorized pass (Eigen expressions, no temporaries).
+        const auto grad_term = sign * g_raw + wd * param;
+        if (decoupled_) param *= decay;
+        m += b1 * (grad_term - m);
+        v = b2 * v + one_minus_b2 * grad_term * grad_term;
+        if (o.amsgrad) {
+          Eigen::Map<Array> vmax(static_cast<T*>(s.max_exp_avg_sq.data_ptr()), n);
+          vmax = vmax.max(v);
+          param -= step_size * m / (vmax.sqrt() / bc2 + eps);
+        } else {
+          param -= step_size * m / (v.sqrt() / bc2 + eps);
         }
       });
     }
