@@ -114,29 +114,27 @@ struct DLPackRequest {
 
 namespace detail {
 
-// obj.__dlpack__(max_version=(1, minor)[, dl_device=...][, copy=...]) through vectorcall;
-// nullptr with the Python error set on failure. The keyword-name tuples are made once.
+// obj.__dlpack__(max_version=(1, minor), dl_device=..., copy=...) through vectorcall (None
+// for what the request leaves open: the array API's defaults), or obj.__dlpack__() for a
+// legacy producer; nullptr with the Python error set on failure. All three keywords are
+// always passed, as NumPy does: PyTorch answers that call twice as fast as max_version alone.
 inline PyObject* call_dlpack(PyObject* obj, const DLPackRequest& request, bool legacy) {
   static PyObject* method = PyUnicode_InternFromString("__dlpack__");
   static PyObject* max_version =
       Py_BuildValue("(II)", unsigned(kDLPackMajorVersion), unsigned(kDLPackMinorVersion));
-  // Indexed by (dl_device given) + 2 * (copy given).
-  static PyObject* kwnames[4] = {
-      Py_BuildValue("(s)", "max_version"), Py_BuildValue("(ss)", "max_version", "dl_device"),
-      Py_BuildValue("(ss)", "max_version", "copy"),
-      Py_BuildValue("(sss)", "max_version", "dl_device", "copy")};
+  // Interned, so that a Python producer matches them to its parameters by identity.
+  static PyObject* kwnames =
+      Py_BuildValue("(NNN)", PyUnicode_InternFromString("max_version"),
+                    PyUnicode_InternFromString("dl_device"), PyUnicode_InternFromString("copy"));
   if (legacy) return PyObject_CallMethodNoArgs(obj, method);
-  PyObject* args[4] = {obj, max_version, nullptr, nullptr};
-  pybind11::object device;
-  std::size_t n = 2;
+  pybind11::object device = pybind11::none();
   if (request.dl_device) {
     device = pybind11::make_tuple(static_cast<int>(request.dl_device->device_type),
                                   request.dl_device->device_id);
-    args[n++] = device.ptr();
   }
-  if (request.copy) args[n++] = *request.copy ? Py_True : Py_False;
-  PyObject* names = kwnames[(request.dl_device ? 1 : 0) + (request.copy ? 2 : 0)];
-  return PyObject_VectorcallMethod(method, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, names);
+  PyObject* copy = !request.copy ? Py_None : (*request.copy ? Py_True : Py_False);
+  PyObject* args[4] = {obj, max_version, device.ptr(), copy};
+  return PyObject_VectorcallMethod(method, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, kwnames);
 }
 
 }  // namespace detail

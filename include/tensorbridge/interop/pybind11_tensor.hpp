@@ -34,12 +34,13 @@ inline std::optional<TensorBase> import_tensor(pybind11::handle obj, const char*
     pybind11::detail::type_caster_base<TensorBase> caster;
     if (caster.load(obj, /*convert=*/false)) return static_cast<TensorBase&>(caster);
   }
-  const bool has_dlpack = is_dlpack_capsule(obj) || pybind11::hasattr(obj, "__dlpack__");
+  // Looked up only when needed: NumPy arrays take the buffer path without it.
+  auto has_dlpack = [obj] { return is_dlpack_capsule(obj) || pybind11::hasattr(obj, "__dlpack__"); };
   if (PyObject_CheckBuffer(obj.ptr()) && !PyBytes_Check(obj.ptr()) && !PyByteArray_Check(obj.ptr())) {
     try {
       return from_buffer(obj, op);
     } catch (const TypeError&) {
-      if (!has_dlpack) throw;
+      if (!has_dlpack()) throw;
       // DLPack may carry what the buffer protocol cannot (bfloat16); if it cannot either,
       // the buffer protocol's TypeError says best what is wrong.
       std::exception_ptr buffer_error = std::current_exception();
@@ -52,7 +53,7 @@ inline std::optional<TensorBase> import_tensor(pybind11::handle obj, const char*
       std::rethrow_exception(buffer_error);
     }
   }
-  if (has_dlpack) return from_dlpack_object(obj, {}, op);
+  if (has_dlpack()) return from_dlpack_object(obj, {}, op);
   return std::nullopt;
 }
 
