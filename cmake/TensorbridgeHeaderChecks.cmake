@@ -11,8 +11,8 @@
 #
 #   tb_add_header_check(<target> HEADERS <header>... LIBRARIES <lib>...)
 #       An OBJECT library with one generated translation unit per header, built with our warnings
-#       (as errors when TENSORBRIDGE_WARNINGS_AS_ERRORS is ON). A header that does not include
-#       what it uses, or lacks an include guard, breaks the build.
+#       (as errors when TENSORBRIDGE_WARNINGS_AS_ERRORS is ON), unoptimized and without -g. A
+#       header that does not include what it uses, or lacks an include guard, breaks the build.
 #
 #   tb_write_all_headers_tu(<file> HEADERS <header>...)
 #       Writes one translation unit that includes every <header> (used for the nvcc check).
@@ -62,6 +62,10 @@ survive a second inclusion.\n#include <${_h}>\n#include <${_h}>\n" @ONLY)
   add_library(${target} OBJECT ${_sources})
   target_link_libraries(${target} PRIVATE ${ARG_LIBRARIES})
   tb_target_warnings(${target})
+  # The objects are never linked or run: skip the optimizer and debug info, which only cost
+  # time here (these flags come after the build type's, so they win).
+  target_compile_options(${target} PRIVATE
+    "$<$<COMPILE_LANG_AND_ID:CXX,GNU,Clang,AppleClang>:-O0;-g0>")
 endfunction()
 
 function(tb_write_all_headers_tu file)
