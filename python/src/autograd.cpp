@@ -6,6 +6,7 @@
 // Python objects owned by the graph (hooks, a Function's class and ctx) are held through
 // PyRef: a graph can die on any thread, and the last owner takes the GIL to let go.
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -350,6 +351,9 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def("register_hook", &register_hook, py::arg("hook"),
            "hook(grad) sees each gradient computed for this tensor and may return a "
            "replacement. Returns a handle whose remove() takes the hook off.")
+      // Tensors are dict keys by identity (optimizer.state[param]), as in PyTorch, whatever
+      // __eq__ does elementwise.
+      .def("__hash__", [](py::handle self) { return std::hash<const void*>()(self.ptr()); })
       .def("__deepcopy__",
            [](const TensorBase& t, py::handle /*memo*/) {
              TB_CHECK(t.is_leaf(), Error,

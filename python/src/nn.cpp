@@ -23,16 +23,22 @@ Generator* generator_arg(py::handle gen) {
 void bind_nn(py::module_& m) {
   py::module_ n = m.def_submodule("_nn", "The compiled core of tensorbridge.nn.functional");
 
-  n.def("linear", [](const TensorBase& x, const TensorBase& w, py::handle b) {
-    return F::linear(x, w, optional_tensor_arg(b, "linear"));
-  });
+  // linear, sigmoid and tanh are nn.functional's own functions (no Python wrapper on the
+  // hot path), hence their PyTorch argument names and docs.
+  n.def(
+      "linear",
+      [](const TensorBase& x, const TensorBase& w, py::handle b) {
+        return F::linear(x, w, optional_tensor_arg(b, "linear"));
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(),
+      "input @ weight.T + bias; weight has shape (out_features, in_features).");
   n.def("relu", &F::relu);
   n.def("relu_", [](py::handle self) {
     autograd::relu_(self.cast<const TensorBase&>());
     return self;
   });
-  n.def("sigmoid", &F::sigmoid);
-  n.def("tanh", &F::tanh);
+  n.def("sigmoid", &F::sigmoid, py::arg("input"), "1 / (1 + exp(-input)), elementwise.");
+  n.def("tanh", &F::tanh, py::arg("input"), "The hyperbolic tangent, elementwise.");
   n.def("gelu", [](const TensorBase& x, std::string_view approximate) {
     TB_CHECK(approximate == "none" || approximate == "tanh", ValueError,
              "gelu: approximate must be 'none' or 'tanh', got '", approximate, "'");

@@ -12,9 +12,14 @@ from typing import Any
 from .._C import Tensor
 from .._C import _nn as _core
 
-_linear = _core.linear
 _relu = _core.relu
 _mse_loss = _core.mse_loss
+
+# Straight from C++: these take no options that need Python, and tiny-tensor code calls them
+# often enough for a Python frame to show.
+linear = _core.linear
+sigmoid = _core.sigmoid
+tanh = _core.tanh
 
 
 def _reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
@@ -26,22 +31,9 @@ def _reduction(size_average: bool | None, reduce: bool | None, reduction: str) -
     return "sum" if size_average is False else "mean"
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``; weight has shape (out_features, in_features)."""
-    return _linear(input, weight, bias)
-
-
 # ---- activations ---------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return _core.relu_(input) if inplace else _relu(input)
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    return _core.sigmoid(input)
-
-
-def tanh(input: Tensor) -> Tensor:
-    return _core.tanh(input)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
