@@ -250,7 +250,7 @@ inline TensorBase where(const TensorBase& cond, const Operand& a, const Operand&
     char* pa = detail::operand_data<T>(a, ta, shape, sa, stride_a);
     char* pb = detail::operand_data<T>(b, tb, shape, sb, stride_b);
     const auto stride_o = out.byte_strides();
-    const auto stride_c = cond.expand(shape).byte_strides();
+    const auto stride_c = detail::broadcast_byte_strides(cond, shape);
     kernels::cpu::elementwise_loop<4>(
         shape, {static_cast<char*>(out.data_ptr()), static_cast<char*>(cond.data_ptr()), pa, pb},
         {stride_o.data(), stride_c.data(), stride_a.data(), stride_b.data()},

@@ -92,9 +92,15 @@ inline std::string describe(const Operand& o) {
                                        t.dtype(), ", device ", t.device());
 }
 
-inline void check_kind(unsigned kinds, DType d, const char* op, const std::string& operands) {
-  TB_CHECK(kinds & kind_bit(d), TypeError, op, ": not supported for dtype ", d, " (", operands,
-           ")");
+// The operand descriptions are only formatted when the check fails.
+inline void check_kind(unsigned kinds, DType d, const char* op, const Operand& a) {
+  TB_CHECK(kinds & kind_bit(d), TypeError, op, ": not supported for dtype ", d, " (",
+           describe(a), ")");
+}
+inline void check_kind(unsigned kinds, DType d, const char* op, const Operand& a,
+                       const Operand& b) {
+  TB_CHECK(kinds & kind_bit(d), TypeError, op, ": not supported for dtype ", d, " (",
+           describe(a), "; ", describe(b), ")");
 }
 
 // True when every element has its own memory (any permutation of a contiguous layout,
@@ -158,14 +164,28 @@ inline void check_target(const TensorBase& target, const Shape& shape, DType res
   check_no_internal_overlap(target, op);
 }
 
+// Byte strides of t broadcast to `shape` (0 along the dims it is broadcast over), without
+// making a view.
+inline std::vector<int64_t> broadcast_byte_strides(const TensorBase& t, const Shape& shape) {
+  std::vector<int64_t> out(shape.size(), 0);
+  const std::size_t lead = shape.size() - t.shape().size();
+  const auto item = static_cast<int64_t>(t.element_size());
+  for (std::size_t d = 0; d < t.shape().size(); ++d) {
+    if (t.shape()[d] != 1) out[lead + d] = t.strides()[d] * item;
+  }
+  return out;
+}
+
 // An input that shares memory with the output, other than element for element, would be
-// read after it was overwritten: stage it through a copy.
+// read after it was overwritten: such an input is staged through a copy.
 inline TensorBase unalias_input(const TensorBase& input, const TensorBase& dest,
                                 const Shape& shape) {
-  const TensorBase expanded = input.expand(shape);
-  if (!tensorbridge::detail::may_overlap(expanded, dest)) return input;
-  if (expanded.data_ptr() == dest.data_ptr() && expanded.strides() == dest.strides() &&
-      expanded.dtype() == dest.dtype()) {
+  if (input.storage() != dest.storage() ||
+      !tensorbridge::detail::may_overlap(input, dest)) {
+    return input;
+  }
+  if (input.data_ptr() == dest.data_ptr() && input.dtype() == dest.dtype() &&
+      broadcast_byte_strides(input, shape) == dest.byte_strides()) {
     return input;
   }
   return input.clone();
@@ -234,7 +254,7 @@ char* operand_data(const Operand& o, const TensorBase& converted, const Shape& s
     strides.assign(shape.size(), 0);
     return reinterpret_cast<char*>(&slot);
   }
-  strides = converted.expand(shape).byte_strides();
+  strides = broadcast_byte_strides(converted, shape);
   return static_cast<char*>(converted.data_ptr());
 }
 
@@ -249,7 +269,7 @@ TensorBase binary_op(const BinarySpec& spec, const Operand& a, const Operand& b,
   }
   const DType common = common_dtype(a, b, op);
   const DType compute = spec.rule == ResultRule::ToFloat ? to_float_dtype(common) : common;
-  check_kind(Kinds, compute, op, describe(a) + "; " + describe(b));
+  check_kind(Kinds, compute, op, a, b);
   const DType result = spec.rule == ResultRule::Bool ? DType::Bool : compute;
 
   Shape shape;

@@ -93,25 +93,27 @@ template <typename T>
 using same_acc_t = std::conditional_t<std::is_integral_v<T>, T, sum_acc_t<T>>;
 
 // Reduces x over the masked dims with the reducer make(TypeTag<In>{}) returns, into a new
-// tensor of the reducer's accumulator dtype (keepdim shape, contiguous).
+// contiguous tensor of the reducer's accumulator dtype, of the keepdim shape or without the
+// reduced dims (the same memory layout either way).
 template <unsigned Kinds, typename Make>
 TensorBase reduce_to_acc(const char* op, const TensorBase& x, const std::vector<bool>& mask,
-                         Make&& make) {
+                         Make&& make, bool keepdim = true) {
   tensorbridge::detail::check_cpu(x, op);
-  check_kind(Kinds, x.dtype(), op, describe(x));
+  check_kind(Kinds, x.dtype(), op, x);
   TensorBase acc;
   visit_dtype(x.dtype(), [&](auto tag) {
     using In = typename decltype(tag)::type;
     if constexpr ((Kinds & kind_bit<In>()) != 0) {
       const auto r = make(tag);
       using A = typename std::decay_t<decltype(r)>::acc_t;
-      acc = tensorbridge::detail::new_cpu_tensor(reduced_shape(x.shape(), mask, true),
-                                                 dtype_v<A>, op);
+      const Shape keep = reduced_shape(x.shape(), mask, true);
+      acc = tensorbridge::detail::new_cpu_tensor(
+          keepdim ? keep : reduced_shape(x.shape(), mask, false), dtype_v<A>, op);
       A* a = static_cast<A*>(acc.data_ptr());
       std::fill(a, a + acc.numel(), r.identity());
-      std::vector<int64_t> acc_strides = acc.byte_strides();
+      std::vector<int64_t> acc_strides = contiguous_strides(keep);
       for (std::size_t d = 0; d < mask.size(); ++d) {
-        if (mask[d]) acc_strides[d] = 0;
+        acc_strides[d] = mask[d] ? 0 : acc_strides[d] * int64_t(sizeof(A));
       }
       const auto in_strides = x.byte_strides();
       kernels::cpu::reduce_loop<In>(r, x.shape(), static_cast<const char*>(x.data_ptr()),
@@ -122,11 +124,13 @@ TensorBase reduce_to_acc(const char* op, const TensorBase& x, const std::vector<
   return acc;
 }
 
-// The accumulator converted to `dtype` and reshaped for keepdim.
+// The accumulator converted to `dtype` and reshaped for keepdim (views, no copies, when the
+// accumulator already has the result's dtype and shape).
 inline TensorBase finish(const TensorBase& acc, DType dtype, const Shape& shape,
                          const std::vector<bool>& mask, bool keepdim) {
   const TensorBase r = acc.to(dtype);
-  return keepdim ? r : r.reshape(reduced_shape(shape, mask, false));
+  const Shape out = reduced_shape(shape, mask, keepdim);
+  return r.shape() == out ? r : r.reshape(out);
 }
 
 template <template <typename> class Reducer, template <typename> class Acc>
@@ -152,7 +156,7 @@ TensorBase sum_like(const char* op, const TensorBase& x, const std::vector<int64
   const TensorBase in = dtype ? x.to(*dtype) : x;
   const auto mask = reduced_mask(in, dims, op);
   const TensorBase acc =
-      reduce_to_acc<kAllKinds>(op, in, mask, MakeReducer<Reducer, sum_acc_t>{});
+      reduce_to_acc<kAllKinds>(op, in, mask, MakeReducer<Reducer, sum_acc_t>{}, keepdim);
   return finish(acc, sum_dtype(in.dtype()), in.shape(), mask, keepdim);
 }
 
@@ -160,15 +164,15 @@ template <bool kMax>
 TensorBase extreme(const char* op, const TensorBase& x, const std::vector<int64_t>& dims,
                    bool keepdim) {
   const auto mask = reduced_mask(x, dims, op);
-  check_kind(kRealKinds, x.dtype(), op, describe(x));
+  check_kind(kRealKinds, x.dtype(), op, x);
   check_nonempty_reduction(x, mask, dims.empty(), op);
   TensorBase acc;
   if constexpr (kMax) {
     acc = reduce_to_acc<kRealKinds>(op, x, mask,
-                                    MakeReducer<kernels::cpu::MaxReducer, same_acc_t>{});
+                                    MakeReducer<kernels::cpu::MaxReducer, same_acc_t>{}, keepdim);
   } else {
     acc = reduce_to_acc<kRealKinds>(op, x, mask,
-                                    MakeReducer<kernels::cpu::MinReducer, same_acc_t>{});
+                                    MakeReducer<kernels::cpu::MinReducer, same_acc_t>{}, keepdim);
   }
   return finish(acc, x.dtype(), x.shape(), mask, keepdim);
 }
@@ -177,7 +181,7 @@ template <typename R>
 TensorBase logical_reduce(const char* op, const TensorBase& x, const std::vector<int64_t>& dims,
                           bool keepdim) {
   const auto mask = reduced_mask(x, dims, op);
-  const TensorBase acc = reduce_to_acc<kAllKinds>(op, x, mask, MakeFixedReducer<R>{});
+  const TensorBase acc = reduce_to_acc<kAllKinds>(op, x, mask, MakeFixedReducer<R>{}, keepdim);
   return finish(acc, x.dtype() == DType::UInt8 ? DType::UInt8 : DType::Bool, x.shape(), mask,
                 keepdim);
 }
@@ -186,7 +190,7 @@ TensorBase logical_reduce(const char* op, const TensorBase& x, const std::vector
 template <bool kMax>
 ValuesIndices arg_extreme(const char* op, const TensorBase& x, int64_t dim, bool keepdim) {
   tensorbridge::detail::check_cpu(x, op);
-  check_kind(kRealKinds, x.dtype(), op, describe(x));
+  check_kind(kRealKinds, x.dtype(), op, x);
   const int64_t d = wrap_dim(dim, x.dim(), op);
   if (x.dim() > 0) {
     TB_CHECK(x.shape()[d] != 0, IndexError, op, "(): Expected reduction dim ", d,
@@ -296,7 +300,8 @@ inline TensorBase mean(const TensorBase& x, const std::vector<int64_t>& dims = {
            "or complex dtype. Got: ", in.dtype(), " (shape ", shape_str(in.shape()), ")");
   const auto mask = detail::reduced_mask(in, dims, "mean");
   TensorBase acc = detail::reduce_to_acc<kFloatKind | kComplexKind>(
-      "mean", in, mask, detail::MakeReducer<kernels::cpu::SumReducer, detail::sum_acc_t>{});
+      "mean", in, mask, detail::MakeReducer<kernels::cpu::SumReducer, detail::sum_acc_t>{},
+      keepdim);
   ops::div_(acc, Scalar(static_cast<double>(detail::reduced_count(in.shape(), mask))));
   return detail::finish(acc, in.dtype(), in.shape(), mask, keepdim);
 }
@@ -408,7 +413,7 @@ namespace detail {
 inline TensorBase softmax_impl(const char* op, const TensorBase& x, int64_t dim,
                                std::optional<DType> dtype, bool log) {
   const TensorBase in = dtype ? x.to(*dtype) : x;
-  check_kind(kFloatKind, in.dtype(), op, describe(in));
+  check_kind(kFloatKind, in.dtype(), op, in);
   wrap_dim(dim, in.dim(), op);
   if (in.numel() == 0) return in.clone();
   const TensorBase xf = upcast(in);

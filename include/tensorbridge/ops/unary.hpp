@@ -34,7 +34,7 @@ TensorBase unary_op(const char* op, UnaryRule rule, bool in_place, const TensorB
                     Make&& make) {
   tensorbridge::detail::check_cpu(x, op);
   const DType compute = rule == UnaryRule::ToFloat ? to_float_dtype(x.dtype()) : x.dtype();
-  check_kind(Kinds, compute, op, describe(x));
+  check_kind(Kinds, compute, op, x);
   const DType result = rule == UnaryRule::Bool   ? DType::Bool
                        : rule == UnaryRule::Real ? to_real_dtype(compute)
                                                  : compute;

@@ -106,8 +106,36 @@ template <std::size_t N, typename Inner>
 void elementwise_loop(const Shape& shape, const std::array<char*, N>& base,
                       const std::array<const int64_t*, N>& byte_strides, Inner&& inner,
                       int64_t grain = kParallelGrain) {
-  for (int64_t s : shape) {
-    if (s == 0) return;
+  int64_t numel = 1;
+  for (int64_t s : shape) numel *= s;
+  if (numel == 0) return;
+  // The common case first: every operand row-major contiguous (any element size) or a
+  // broadcast scalar is one flat row, with no loop space to build.
+  std::array<int64_t, N> flat{};
+  bool is_flat = true;
+  for (std::size_t k = 0; k < N && is_flat; ++k) {
+    bool innermost = true;
+    int64_t span = 0;  // the stride the next outer dim must have
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      if (shape[d] == 1) continue;
+      const int64_t st = byte_strides[k][d];
+      if (innermost) {
+        flat[k] = st;
+        innermost = false;
+      } else if (st != span) {
+        is_flat = false;
+        break;
+      }
+      span = st * shape[d];
+    }
+  }
+  if (is_flat) {
+    parallel_for(numel, grain, [&](int64_t begin, int64_t end) {
+      std::array<char*, N> p = base;
+      for (std::size_t k = 0; k < N; ++k) p[k] += begin * flat[k];
+      inner(p, flat, end - begin);
+    });
+    return;
   }
   const LoopSpace<N> space = make_loop_space<N>(shape, byte_strides);
   int64_t total = 1;

@@ -94,26 +94,29 @@ struct AnyReducer {
 };
 
 // ---- inner reduction of one row ----------------------------------------------------------
-inline constexpr int64_t kPairwiseBlock = 128;
+inline constexpr int64_t kPairwiseBlock = 256;
+inline constexpr int kLanes = 16;
 
 // Pairwise reduction of n elements at p with byte stride s: blocks of kPairwiseBlock use
-// eight accumulator lanes (independent, so the compiler vectorizes them), and blocks are
-// combined in a balanced tree.
+// kLanes accumulator lanes (independent, so the compiler keeps them in several vector
+// registers and the adds overlap), and blocks are combined in a balanced tree.
 template <typename In, typename R>
 typename R::acc_t reduce_row(const R& r, const char* p, int64_t s, int64_t n) {
   using A = typename R::acc_t;
   if (n <= kPairwiseBlock) {
-    A lane[8];
+    A lane[kLanes];
     for (A& l : lane) l = r.identity();
     int64_t i = 0;
     if (s == int64_t(sizeof(In))) {
       const In* x = reinterpret_cast<const In*>(p);
-      for (; i + 8 <= n; i += 8) {
-        for (int j = 0; j < 8; ++j) lane[j] = r.combine(lane[j], r.template load<In>(x[i + j]));
+      for (; i + kLanes <= n; i += kLanes) {
+        for (int j = 0; j < kLanes; ++j) {
+          lane[j] = r.combine(lane[j], r.template load<In>(x[i + j]));
+        }
       }
     } else {
-      for (; i + 8 <= n; i += 8) {
-        for (int j = 0; j < 8; ++j) {
+      for (; i + kLanes <= n; i += kLanes) {
+        for (int j = 0; j < kLanes; ++j) {
           lane[j] = r.combine(lane[j], r.template load<In>(load<In>(p + (i + j) * s)));
         }
       }
@@ -121,8 +124,10 @@ typename R::acc_t reduce_row(const R& r, const char* p, int64_t s, int64_t n) {
     for (int j = 0; i < n; ++i, ++j) {
       lane[j] = r.combine(lane[j], r.template load<In>(load<In>(p + i * s)));
     }
-    return r.combine(r.combine(r.combine(lane[0], lane[1]), r.combine(lane[2], lane[3])),
-                     r.combine(r.combine(lane[4], lane[5]), r.combine(lane[6], lane[7])));
+    for (int width = kLanes / 2; width > 0; width /= 2) {
+      for (int j = 0; j < width; ++j) lane[j] = r.combine(lane[j], lane[j + width]);
+    }
+    return lane[0];
   }
   // Split at a multiple of the block so that every leaf but the last is full.
   const int64_t half = (n / 2 + kPairwiseBlock - 1) / kPairwiseBlock * kPairwiseBlock;
@@ -181,6 +186,33 @@ void reduce_rows(const R& r, char* acc, int64_t acc_stride, const char* p, int64
 }
 
 // ---- the driver -------------------------------------------------------------------------
+// True (and `space` set to one row) when every dim is reduced and the input is row-major
+// contiguous with some element stride.
+inline bool is_full_flat_reduction(const Shape& shape, const int64_t* in_strides,
+                                   const int64_t* acc_strides, LoopSpace<2>& space) {
+  int64_t n = 1;
+  int64_t stride = 0;
+  int64_t span = 0;
+  bool innermost = true;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    if (acc_strides[d] != 0) return false;
+    if (shape[d] == 1) continue;
+    if (innermost) {
+      stride = in_strides[d];
+      innermost = false;
+    } else if (in_strides[d] != span) {
+      return false;
+    }
+    span = in_strides[d] * shape[d];
+    n *= shape[d];
+  }
+  space.ndim = n == 1 ? 0 : 1;
+  space.size[0] = n;
+  space.stride[0][0] = stride;
+  space.stride[1][0] = 0;
+  return true;
+}
+
 // Combines every element of the input (shape, byte strides) into the accumulator tensor
 // `acc` of type R::acc_t, whose byte strides are 0 along the reduced dims; acc must hold
 // the identity (or earlier partial results) on entry.
@@ -192,7 +224,12 @@ void reduce_loop(const R& r, const Shape& shape, const char* in, const int64_t* 
     if (s == 0) return;
   }
   // Operand 0 is the input, so the loop walks the input in memory order.
-  const LoopSpace<2> space = make_loop_space<2>(shape, {in_strides, acc_strides});
+  LoopSpace<2> space;
+  if (is_full_flat_reduction(shape, in_strides, acc_strides, space)) {
+    // Cheap to detect, and the usual case of a full reduction: no sorting of dims.
+  } else {
+    space = make_loop_space<2>(shape, {in_strides, acc_strides});
+  }
   if (space.ndim == 0) {
     A& out = store<A>(acc);
     out = r.combine(out, r.template load<In>(load<In>(in)));

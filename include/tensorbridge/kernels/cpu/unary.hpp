@@ -11,8 +11,17 @@
 #include <limits>
 #include <type_traits>
 
+// nvcc warns (20012) that Eigen's defaulted __host__ __device__ members ignore their
+// annotations; harmless, not ours, but fatal under --Werror=all-warnings.
+#if defined(__NVCC__)
+#pragma nv_diagnostic push
+#pragma nv_diag_suppress 20012
+#endif
 #include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>
+#if defined(__NVCC__)
+#pragma nv_diagnostic pop
+#endif
 
 #include "tensorbridge/kernels/cpu/elementwise.hpp"
 #include "tensorbridge/kernels/cpu/scalar_math.hpp"
@@ -136,6 +145,7 @@ struct SignFn {  // NaN gives 0, like PyTorch
   template <typename C>
   C operator()(C a) const {
     if constexpr (std::is_same_v<C, bool>) return a;
+    else if constexpr (std::is_unsigned_v<C>) return static_cast<C>(a != C(0));
     else return static_cast<C>((C(0) < a) - (a < C(0)));
   }
 };
