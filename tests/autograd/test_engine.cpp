@@ -191,6 +191,21 @@ TEST(AutogradInPlace, CopyIntoNonLeafRebasesHistory) {
   EXPECT_FALSE(buffer.is_leaf());
 }
 
+TEST(AutogradInPlace, WritesThroughViewsAreRefusedNotSilentlyWrong) {
+  TensorBase w = leaf({5, 6}, {2});
+  // Into a view of a plain buffer: the buffer would not know its elements now depend on w.
+  TensorBase buffer = tb::zeros({3}, tb::DType::Float64);
+  const std::string msg = error_of([&] { buffer.slice(0, 0, 2).copy_(w); });
+  EXPECT_TRUE(contains(msg, "shares its memory with other tensors")) << msg;
+  // Through a view of a non-leaf that requires grad.
+  TensorBase y = ag::mul(w, 2.0);
+  const std::string view_msg = error_of([&] { ag::add_(y.slice(0, 0, 1), 1.0); });
+  EXPECT_TRUE(contains(view_msg, "in-place modification of a view")) << view_msg;
+  // A fresh tensor is fine.
+  TensorBase fresh = tb::zeros({2}, tb::DType::Float64);
+  EXPECT_NO_THROW(fresh.copy_(w));
+}
+
 TEST(AutogradGradMode, GuardsNestAndRestore) {
   TensorBase x = leaf({1}, {1});
   EXPECT_TRUE(ag::GradMode::is_enabled());

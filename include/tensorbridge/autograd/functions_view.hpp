@@ -306,6 +306,15 @@ inline void hook_on_inplace_copy(const TensorBase& self, const TensorBase* src) 
   if (!GradMode::is_enabled()) return;
   const bool src_requires = src != nullptr && requires_grad(*src);
   if (!requires_grad(self) && !src_requires) return;
+  // The write brings a gradient into memory that other tensors (views of it, or the tensor
+  // it views) also show; they would not record it (PyTorch's CopySlices view rebasing is
+  // not implemented), so their gradients would silently miss it.
+  TB_CHECK(requires_grad(self) || self.storage().use_count() == 1, Error,
+           "in-place write of a tensor that requires grad into a tensor of shape ",
+           shape_str(self.shape()),
+           " that shares its memory with other tensors (a view, or a tensor with views) is "
+           "not supported: those tensors would not record the write. Build the result out "
+           "of place (cat, stack, where, index_put) or write into a fresh tensor.");
   std::shared_ptr<CopyInplaceBackward> node =
       src_requires ? make_node<CopyInplaceBackward>(self, *src)
                    : make_node<CopyInplaceBackward>(self);
