@@ -113,6 +113,27 @@ TEST(Binary, NonContiguousInputs) {
   }
 }
 
+TEST(Binary, TransposedOperandsAcrossTiles) {
+  // Operands in different memory orders are walked in 32x32 tiles; sizes that are not
+  // multiples of the tile, an outer dim, and out= targets of either order.
+  auto a = make<float>({45, 70}, [](int64_t i) { return 0.5 * i; });
+  auto b = make<float>({70, 45}, [](int64_t i) { return -1.0 * i; });
+  const auto at = tb::TensorBase(a).t();  // [70, 45], column-major
+  const auto want = reference(at, b, [](float p, float q) { return p + q; });
+  tbtest::expect_all_near(as_doubles<float>(at + b), want);
+  tbtest::expect_all_near(as_doubles<float>(b + at), want);
+  auto row_major = tb::empty<float>({70, 45});
+  tb::ops::add_out(row_major, at, b);
+  tbtest::expect_all_near(as_doubles<float>(row_major), want);
+  auto col_major = tb::TensorBase(tb::empty<float>({45, 70})).t();
+  tb::ops::add_out(col_major, b, at);
+  tbtest::expect_all_near(as_doubles<float>(col_major), want);
+  auto c = make<float>({3, 40, 50}, [](int64_t i) { return i % 97; });
+  auto ct = tb::TensorBase(c).transpose(1, 2);  // [3, 50, 40]
+  auto d = make<float>({3, 50, 40}, [](int64_t i) { return 1.0 / (1 + i); });
+  tbtest::expect_all_near(as_doubles<float>(d * ct), reference(d, ct, [](float p, float q) { return p * q; }));
+}
+
 TEST(Binary, ResultFollowsTheLayoutOfAPermutedInput) {
   // PyTorch gives a.t() + b.t() the transposed layout (strides (1, 3) for a [3, 2] result);
   // the first full-shape operand decides (checked with torch 2.13).

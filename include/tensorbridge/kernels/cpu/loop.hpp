@@ -100,6 +100,63 @@ void loop_range(const LoopSpace<N>& space, const std::array<char*, N>& base, int
   }
 }
 
+// Square tiles for operands in different memory orders (a + b.t()): rows of kTile elements,
+// kTile rows at a time, so the cache lines of an operand read across its rows are used up
+// while they are still in L1.
+inline constexpr int64_t kTile = 32;
+
+// True when some operand is read across its rows: its stride along the innermost loop dim
+// is larger than along the next one.
+template <std::size_t N>
+bool wants_tiles(const LoopSpace<N>& space) {
+  if (space.ndim < 2) return false;
+  const int last = space.ndim - 1;
+  if (space.size[last] < kTile || space.size[last - 1] < kTile) return false;
+  for (std::size_t k = 0; k < N; ++k) {
+    const int64_t along = std::llabs(space.stride[k][last]);
+    const int64_t across = std::llabs(space.stride[k][last - 1]);
+    if (across != 0 && along > across) return true;
+  }
+  return false;
+}
+
+template <std::size_t N, typename Inner>
+void tiled_loop(const LoopSpace<N>& space, const std::array<char*, N>& base, Inner& inner,
+                int64_t grain) {
+  const int last = space.ndim - 1;
+  const int64_t rows = space.size[last - 1];
+  const int64_t cols = space.size[last];
+  const int64_t row_tiles = (rows + kTile - 1) / kTile;
+  int64_t outer = 1;
+  for (int d = 0; d < last - 1; ++d) outer *= space.size[d];
+  std::array<int64_t, N> inner_stride{};
+  for (std::size_t k = 0; k < N; ++k) inner_stride[k] = space.stride[k][last];
+  parallel_for(outer * row_tiles, std::max<int64_t>(1, grain / (kTile * cols)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t t = begin; t < end; ++t) {
+                   std::array<char*, N> p = base;
+                   int64_t rest = t / row_tiles;
+                   for (int d = last - 2; d >= 0; --d) {
+                     const int64_t i = rest % space.size[d];
+                     rest /= space.size[d];
+                     for (std::size_t k = 0; k < N; ++k) p[k] += i * space.stride[k][d];
+                   }
+                   const int64_t r0 = t % row_tiles * kTile;
+                   const int64_t r1 = std::min(rows, r0 + kTile);
+                   for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+                     for (int64_t r = r0; r < r1; ++r) {
+                       std::array<char*, N> q = p;
+                       for (std::size_t k = 0; k < N; ++k) {
+                         q[k] += r * space.stride[k][last - 1] + c0 * space.stride[k][last];
+                       }
+                       inner(q, inner_stride, std::min(kTile, cols - c0));
+                     }
+                   }
+                 }
+               },
+               1);
+}
+
 // Runs inner over every element of `shape` for N operands (operand 0 is the output and
 // decides the traversal order), in parallel for large shapes when OpenMP is on.
 template <std::size_t N, typename Inner>
@@ -138,6 +195,10 @@ void elementwise_loop(const Shape& shape, const std::array<char*, N>& base,
     return;
   }
   const LoopSpace<N> space = make_loop_space<N>(shape, byte_strides);
+  if (wants_tiles(space)) {
+    tiled_loop(space, base, inner, grain);
+    return;
+  }
   int64_t total = 1;
   for (int d = 0; d < space.ndim; ++d) total *= space.size[d];
   parallel_for(total, grain,
