@@ -31,6 +31,8 @@ void bind_interop(py::module_& m, TensorClass& cls);    // interop.cpp: buffer, 
 void bind_autograd(py::module_& m, TensorClass& cls);   // autograd.cpp: grad, backward, Function
 void bind_nn(py::module_& m);                           // nn.cpp: _C._nn (nn.functional, init)
 void bind_optim(py::module_& m);                        // optim.cpp: _C._optim (SGD, Adam, AdamW)
+void bind_ops_reduce_linalg(py::module_& m, TensorClass& cls);  // reductions, matmul family
+void bind_ops_indexing(py::module_& m, TensorClass& cls);  // gather/scatter, cat, sort, random
 
 // ---- dtypes and devices (dtype.cpp) ---------------------------------------------------------
 // The tensorbridge.<name> object of a dtype (a borrowed, immortal reference).
@@ -75,5 +77,15 @@ TensorBase with_requires_grad(TensorBase t, bool requires_grad);
 std::vector<std::string> autograd_repr_suffixes(const TensorBase& t);
 // A tensor, or an undefined one for None; TypeError naming `op` for anything else.
 TensorBase optional_tensor_arg(py::handle obj, const char* op);
+
+// ---- advanced indexing (ops_indexing.cpp, for indexing.cpp) ---------------------------------
+// One entry per indexed dim: an int64/int32 index tensor, a bool mask (covering as many dims as
+// it has), or nothing for ':'.
+using TensorIndices = std::vector<std::optional<TensorBase>>;
+// self[indices] with NumPy's advanced-indexing rules; a copy, differentiable.
+TensorBase index_by_tensors(const TensorBase& self, const TensorIndices& indices);
+// self[indices] = values: values broadcast to the indexed shape and take self's dtype.
+void index_put_by_tensors(const TensorBase& self, const TensorIndices& indices,
+                          const TensorBase& values);
 
 }  // namespace tensorbridge::python

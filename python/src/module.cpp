@@ -21,4 +21,6 @@ PYBIND11_MODULE(_C, m) {
   tbp::bind_autograd(m, tensor);
   tbp::bind_nn(m);
   tbp::bind_optim(m);
+  tbp::bind_ops_reduce_linalg(m, tensor);
+  tbp::bind_ops_indexing(m, tensor);
 }
