@@ -12,29 +12,25 @@
 
 namespace tensorbridge {
 
-namespace detail {
-inline void check_factory_device(Device device, const char* op) {
-  TB_CHECK(device.is_cpu(), DeviceError, op, ": cannot create a tensor on ", device,
-           "; CUDA tensors need the CUDA build of tensorbridge");
-}
-}  // namespace detail
-
 // ---- runtime-typed ------------------------------------------------------------------
 inline TensorBase empty(const Shape& shape, DType dtype = DType::Float32,
                         Device device = Device::cpu()) {
-  detail::check_factory_device(device, "empty");
-  return detail::new_cpu_tensor(shape, dtype, "empty");
+  return detail::new_tensor(shape, dtype, device, "empty");
 }
 inline TensorBase full(const Shape& shape, const Scalar& value, DType dtype = DType::Float32,
                        Device device = Device::cpu()) {
   TensorBase t = empty(shape, dtype, device);
-  t.fill_(value);
+  detail::fill_any(t, value, "full");
   return t;
 }
 inline TensorBase zeros(const Shape& shape, DType dtype = DType::Float32,
                         Device device = Device::cpu()) {
   TensorBase t = empty(shape, dtype, device);
-  if (t.nbytes() > 0) std::memset(t.data_ptr(), 0, t.nbytes());  // all dtypes: 0 is all-zero bits
+  if (!device.is_cpu()) {
+    detail::fill_any(t, Scalar(0), "zeros");
+  } else if (t.nbytes() > 0) {
+    std::memset(t.data_ptr(), 0, t.nbytes());  // all dtypes: 0 is all-zero bits
+  }
   return t;
 }
 inline TensorBase ones(const Shape& shape, DType dtype = DType::Float32,

@@ -122,6 +122,14 @@ class TensorBase {
   // Copies src into this tensor, broadcasting src to this shape and converting dtype.
   const TensorBase& copy_(const TensorBase& src) const;
   TensorBase to(DType dtype, bool copy = false) const;
+  // Moving between devices (core/device_copy.hpp; CUDA needs <tensorbridge/cuda/cuda.hpp>).
+  // The tensor itself when already there (and !copy); non_blocking lets a copy between
+  // pinned host memory and a GPU run asynchronously on the GPU's current stream.
+  TensorBase to(Device device, bool non_blocking = false, bool copy = false) const;
+  TensorBase to(Device device, DType dtype, bool non_blocking = false, bool copy = false) const;
+  TensorBase cuda(int index = -1, bool non_blocking = false) const;  // -1: the current GPU
+  TensorBase cpu() const;
+  const TensorBase& copy_(const TensorBase& src, bool non_blocking) const;  // any devices
   const TensorBase& fill_(const Scalar& value) const;
   const TensorBase& zero_() const { return fill_(Scalar(0)); }
   // The one element of a tensor with numel() == 1.
@@ -350,4 +358,5 @@ class TensorBase {
 // Definitions of the methods above; included here so the class is usable on its own.
 #include "tensorbridge/core/views.hpp"
 #include "tensorbridge/core/copy.hpp"
+#include "tensorbridge/core/device_copy.hpp"
 #include "tensorbridge/core/tensor.hpp"

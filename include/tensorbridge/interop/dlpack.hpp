@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "tensorbridge/core/device.hpp"
+#include "tensorbridge/core/device_hooks.hpp"
 #include "tensorbridge/core/dtype.hpp"
 #include "tensorbridge/core/error.hpp"
 #include "tensorbridge/core/shape.hpp"
@@ -209,7 +210,13 @@ inline TensorBase import_dltensor(const DLTensor& dl, bool read_only, std::share
   TB_CHECK(dl.ndim >= 0 && dl.ndim <= kMaxDims, BufferError, op, ": ndim ", dl.ndim,
            " is out of range [0, ", kMaxDims, "]");
   const DType dtype = dtype_from_dlpack(dl.dtype, op);
-  const Device device = device_from_dlpack(dl.device, op);
+  Device device = device_from_dlpack(dl.device, op);
+  // Managed memory may come with device_id 0 whatever GPU owns it; the CUDA layer, when
+  // present, asks the runtime (as CuPy does).
+  if (dl.device.device_type == kDLCUDAManaged && dl.data != nullptr && device_hooks != nullptr) {
+    const int owner = device_hooks->pointer_device(dl.data);
+    if (owner >= 0) device = Device::cuda(owner);
+  }
   const auto ndim = static_cast<std::size_t>(dl.ndim);
   TB_CHECK(ndim == 0 || dl.shape != nullptr, BufferError, op, ": shape is NULL with ndim ",
            dl.ndim);

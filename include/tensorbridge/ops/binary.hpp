@@ -36,6 +36,9 @@ inline bool is_bool_operand(const Operand& o) {
 template <unsigned Kinds>
 TensorBase add_with_alpha(BinarySpec spec, const Operand& a, const Operand& b,
                           const Scalar& alpha, bool negate) {
+  if (on_device(a) || on_device(b)) {
+    return device_binary(spec, Kinds, a, b, negate ? "sub" : "add", alpha);
+  }
   if (is_one(alpha) && !negate) {
     return binary_op<Kinds>(spec, a, b, Fixed<kernels::cpu::AddFn>{});
   }

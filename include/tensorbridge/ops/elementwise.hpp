@@ -258,12 +258,18 @@ char* operand_data(const Operand& o, const TensorBase& converted, const Shape& s
   return static_cast<char*>(converted.data_ptr());
 }
 
+// Device operands go to ops/device_dispatch.hpp (included at the end of this header).
+inline bool on_device(const Operand& o);
+inline TensorBase device_binary(const BinarySpec& spec, unsigned kinds, const Operand& a,
+                                const Operand& b, const char* kernel, const Scalar& alpha);
+
 // Runs a binary op. `make(TypeTag<T>{})` returns the functor for compute element type T;
 // it is called once, before the loop, and may throw.
 template <unsigned Kinds, typename Make>
 TensorBase binary_op(const BinarySpec& spec, const Operand& a, const Operand& b, Make&& make) {
   const char* op = spec.name;
   TB_CHECK(a.is_tensor() || b.is_tensor(), Error, op, ": needs at least one tensor operand");
+  if (on_device(a) || on_device(b)) return device_binary(spec, Kinds, a, b, nullptr, Scalar(1));
   for (const Operand* o : {&a, &b}) {
     if (o->is_tensor()) tensorbridge::detail::check_cpu(o->tensor(), op);
   }
@@ -330,3 +336,5 @@ TensorBase binary_op(const BinarySpec& spec, const Operand& a, const Operand& b,
 
 }  // namespace detail
 }  // namespace tensorbridge::ops
+
+#include "tensorbridge/ops/device_dispatch.hpp"  // device_binary, on_device

@@ -14,6 +14,7 @@
 #include "tensorbridge/core/copy.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/kernels/cpu/gemm.hpp"
+#include "tensorbridge/ops/device_dispatch.hpp"
 
 namespace tensorbridge {
 namespace ops {
@@ -29,8 +30,7 @@ inline DType compute_dtype(DType dtype, const char* op) {
 }
 
 inline void check_operands(const TensorBase& a, const TensorBase& b, const char* op) {
-  ::tensorbridge::detail::check_cpu(a, op);
-  ::tensorbridge::detail::check_cpu(b, op);
+  detail::common_device(op, {&a, &b});  // device operands go to detail::device_matmul
   TB_CHECK(a.dtype() == b.dtype(), TypeError, op,
            ": expected both operands to have the same dtype, but got ", a.dtype(), " and ",
            b.dtype(), " (shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()), ")");
@@ -112,6 +112,7 @@ void batched_gemm(const TensorBase& a, const TensorBase& b, const TensorBase& ou
 // contiguous tensor of a's dtype.
 inline TensorBase product(const TensorBase& a, const TensorBase& b, const TensorBase& addend,
                           const Scalar& alpha, const Scalar& beta, const char* op) {
+  if (!a.device().is_cpu()) return detail::device_matmul(a, b, addend, alpha, beta, op);
   const DType dtype = a.dtype();
   const DType compute = compute_dtype(dtype, op);
   const int64_t nd = a.dim();
@@ -261,11 +262,11 @@ inline TensorBase matmul(const TensorBase& a, const TensorBase& b) {
   }
   // Convert first so that a broadcast operand is never materialized in the compute dtype.
   const DType compute = linalg_detail::compute_dtype(a.dtype(), "matmul");
-  const auto expanded = linalg_detail::broadcast_batches(a2.to(compute), b2.to(compute), a, b,
-                                                         "matmul");
+  const auto expanded = linalg_detail::broadcast_batches(
+      a2.to(a2.device(), compute), b2.to(b2.device(), compute), a, b, "matmul");
   TensorBase out = linalg_detail::product(expanded.first, expanded.second, TensorBase(),
                                           Scalar(1), Scalar(0), "matmul");
-  if (compute != a.dtype()) out = out.to(a.dtype());
+  if (compute != a.dtype()) out = out.to(out.device(), a.dtype());
   if (a_vector) out = out.squeeze(out.dim() - 2);
   if (b_vector) out = out.squeeze(out.dim() - 1);
   return out;

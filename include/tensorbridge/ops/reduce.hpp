@@ -98,8 +98,11 @@ using same_acc_t = std::conditional_t<std::is_integral_v<T>, T, sum_acc_t<T>>;
 template <unsigned Kinds, typename Make>
 TensorBase reduce_to_acc(const char* op, const TensorBase& x, const std::vector<bool>& mask,
                          Make&& make, bool keepdim = true) {
-  tensorbridge::detail::check_cpu(x, op);
   check_kind(Kinds, x.dtype(), op, x);
+  if (!x.device().is_cpu()) {
+    return device_reduce(op, x, reduced_shape(x.shape(), mask, true),
+                         reduced_shape(x.shape(), mask, keepdim));
+  }
   TensorBase acc;
   visit_dtype(x.dtype(), [&](auto tag) {
     using In = typename decltype(tag)::type;
@@ -128,7 +131,7 @@ TensorBase reduce_to_acc(const char* op, const TensorBase& x, const std::vector<
 // accumulator already has the result's dtype and shape).
 inline TensorBase finish(const TensorBase& acc, DType dtype, const Shape& shape,
                          const std::vector<bool>& mask, bool keepdim) {
-  const TensorBase r = acc.to(dtype);
+  const TensorBase r = acc.to(acc.device(), dtype);
   const Shape out = reduced_shape(shape, mask, keepdim);
   return r.shape() == out ? r : r.reshape(out);
 }
@@ -157,7 +160,8 @@ TensorBase sum_like(const char* op, const TensorBase& x, const std::vector<int64
   const auto mask = reduced_mask(in, dims, op);
   const TensorBase acc =
       reduce_to_acc<kAllKinds>(op, in, mask, MakeReducer<Reducer, sum_acc_t>{}, keepdim);
-  return finish(acc, sum_dtype(in.dtype()), in.shape(), mask, keepdim);
+  // An explicit dtype is the result's dtype too (torch.sum(x, dtype=torch.int32) is int32).
+  return finish(acc, dtype ? *dtype : sum_dtype(in.dtype()), in.shape(), mask, keepdim);
 }
 
 template <bool kMax>
@@ -255,7 +259,8 @@ TensorBase scan(const char* op, const TensorBase& x, int64_t dim, std::optional<
   const TensorBase in = dtype ? x.to(*dtype) : x;
   tensorbridge::detail::check_cpu(in, op);
   const int64_t d = wrap_dim(dim, in.dim(), op);
-  TensorBase out = tensorbridge::detail::new_cpu_tensor(in.shape(), sum_dtype(in.dtype()), op);
+  TensorBase out =
+      tensorbridge::detail::new_cpu_tensor(in.shape(), dtype ? *dtype : sum_dtype(in.dtype()), op);
   if (in.numel() == 0) return out;
   const TensorBase line = in.dim() == 0 ? in.reshape({1}) : in.movedim(d, -1);
   const TensorBase out_line = out.dim() == 0 ? out.reshape({1}) : out.movedim(d, -1);

@@ -32,12 +32,12 @@ enum class UnaryRule {
 template <unsigned Kinds, typename Make>
 TensorBase unary_op(const char* op, UnaryRule rule, bool in_place, const TensorBase& x,
                     Make&& make) {
-  tensorbridge::detail::check_cpu(x, op);
   const DType compute = rule == UnaryRule::ToFloat ? to_float_dtype(x.dtype()) : x.dtype();
   check_kind(Kinds, compute, op, x);
   const DType result = rule == UnaryRule::Bool   ? DType::Bool
                        : rule == UnaryRule::Real ? to_real_dtype(compute)
                                                  : compute;
+  if (!x.device().is_cpu()) return device_unary(op, in_place, x, compute, result);
   TensorBase target;
   if (in_place) {
     target = x;
