@@ -259,9 +259,10 @@ TensorBase scan(const char* op, const TensorBase& x, int64_t dim, std::optional<
   const TensorBase in = dtype ? x.to(*dtype) : x;
   tensorbridge::detail::check_cpu(in, op);
   const int64_t d = wrap_dim(dim, in.dim(), op);
-  TensorBase out =
-      tensorbridge::detail::new_cpu_tensor(in.shape(), dtype ? *dtype : sum_dtype(in.dtype()), op);
-  if (in.numel() == 0) return out;
+  TensorBase out = tensorbridge::detail::new_cpu_tensor(in.shape(), sum_dtype(in.dtype()), op);
+  // An explicit dtype is the result's dtype too (integers still accumulate in int64).
+  const DType result = dtype ? *dtype : out.dtype();
+  if (in.numel() == 0) return out.to(result);
   const TensorBase line = in.dim() == 0 ? in.reshape({1}) : in.movedim(d, -1);
   const TensorBase out_line = out.dim() == 0 ? out.reshape({1}) : out.movedim(d, -1);
   std::vector<int64_t> si = line.byte_strides();
@@ -282,7 +283,7 @@ TensorBase scan(const char* op, const TensorBase& x, int64_t dim, std::optional<
                                                                    step_in, step_out},
         std::max<int64_t>(1, kernels::cpu::kParallelGrain / line.shape().back()));
   });
-  return out;
+  return out.to(result);
 }
 
 }  // namespace detail
