@@ -1,0 +1,178 @@
+#pragma once
+// The CUDA kernels of tensorbridge's ops. Include this header in ONE translation unit of a
+// program, compiled by nvcc, with the program linked to tensorbridge::cuda and CUDA::cublas:
+// before main runs it registers the kernels with the op dispatch (ops/device_dispatch.hpp)
+// and the device copies (cuda/copy.hpp), so that tb::add, exp, sum, matmul, ... work on
+// CUDA tensors everywhere in the program. Without it those ops raise DeviceError saying to
+// do this.
+//
+// Covered on CUDA: add/sub (with alpha), mul, div, maximum, minimum and the comparisons;
+// neg, abs, relu, square, sign and the floating functions (exp, log, sqrt, sin, tanh,
+// sigmoid, erf, ...); sum, mean, max/min/amax/amin over any dims; matrix products
+// (cuBLAS); copies between any real dtypes and layouts, and fills. Dtypes: float32,
+// float64, float16, bfloat16 (computed in float32), int32, int64. Other ops and dtypes
+// raise TypeError naming them.
+#include <cuda_runtime.h>
+
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+
+#include "tensorbridge/core/scalar.hpp"
+#include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/cuda/copy.hpp"
+#include "tensorbridge/cuda/cuda.hpp"
+#include "tensorbridge/cuda/device.hpp"
+#include "tensorbridge/cuda/stream.hpp"
+#include "tensorbridge/kernels/cuda/common.cuh"
+#include "tensorbridge/kernels/cuda/copy.cuh"
+#include "tensorbridge/kernels/cuda/elementwise.cuh"
+#include "tensorbridge/kernels/cuda/gemm.cuh"
+#include "tensorbridge/kernels/cuda/math.cuh"
+#include "tensorbridge/kernels/cuda/reduce.cuh"
+#include "tensorbridge/ops/device_dispatch.hpp"
+
+namespace tensorbridge::cuda::detail {
+
+namespace kc = tensorbridge::kernels::cuda;
+
+// A scalar in a kernel's element type (CUDA's 16-bit floats share our types' bits).
+template <typename T>
+T device_scalar(const Scalar& s) {
+  if constexpr (std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>) {
+    using Host = std::conditional_t<std::is_same_v<T, __half>, half, bfloat16>;
+    using Raw = std::conditional_t<std::is_same_v<T, __half>, __half_raw, __nv_bfloat16_raw>;
+    const Host h = s.to<Host>();
+    Raw raw;
+    std::memcpy(&raw.x, &h, sizeof(raw.x));
+    return T(raw);
+  } else {
+    return s.to<T>();
+  }
+}
+
+[[noreturn]] inline void unsupported(const char* op, DType dtype) {
+  TB_THROW(TypeError, op, ": not supported on CUDA for dtype ", dtype);
+}
+
+inline void binary_kernel(const char* op, const TensorBase& out, const TensorBase* a,
+                          const Scalar& sa, const TensorBase* b, const Scalar& sb,
+                          const Scalar& alpha) {
+  const std::string_view name(op);
+  const DType compute = a != nullptr ? a->dtype() : b->dtype();
+  DeviceGuard guard(out.device());
+  const cudaStream_t stream = current_stream(out.device().index()).handle();
+  kc::visit_math_dtype(compute, op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = kc::opmath_t<T>;
+    const T va = a != nullptr ? T() : device_scalar<T>(sa);
+    const T vb = b != nullptr ? T() : device_scalar<T>(sb);
+    auto same = [&](auto f) { kc::launch_binary<T, T>(op, out, a, va, b, vb, f, stream); };
+    auto predicate = [&](auto f) { kc::launch_binary<T, bool>(op, out, a, va, b, vb, f, stream); };
+    if (name == "add") return same(kc::AddOp<C>{alpha.to<C>()});
+    if (name == "sub") return same(kc::SubOp<C>{alpha.to<C>()});
+    if (name == "mul") return same(kc::MulOp{});
+    if (name == "maximum") return same(kc::MaximumOp{});
+    if (name == "minimum") return same(kc::MinimumOp{});
+    if (name == "eq") return predicate(kc::EqOp{});
+    if (name == "ne") return predicate(kc::NeOp{});
+    if (name == "lt") return predicate(kc::LtOp{});
+    if (name == "le") return predicate(kc::LeOp{});
+    if (name == "gt") return predicate(kc::GtOp{});
+    if (name == "ge") return predicate(kc::GeOp{});
+    if constexpr (std::is_floating_point_v<C>) {
+      if (name == "div") return same(kc::DivOp{});
+    }
+    unsupported(op, compute);
+  });
+}
+
+inline void unary_kernel(const char* op, const TensorBase& out, const TensorBase& x) {
+  const std::string_view name(op);
+  DeviceGuard guard(out.device());
+  const cudaStream_t stream = current_stream(out.device().index()).handle();
+  kc::visit_math_dtype(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = kc::opmath_t<T>;
+    TB_CHECK(out.dtype() == x.dtype(), TypeError, op, ": not supported on CUDA from dtype ",
+             x.dtype(), " to dtype ", out.dtype());
+    auto run = [&](auto f) { kc::launch_unary<T, T>(op, out, x, f, stream); };
+    if (name == "neg") return run(kc::NegOp{});
+    if (name == "abs") return run(kc::AbsOp{});
+    if (name == "relu") return run(kc::ReluOp{});
+    if (name == "square") return run(kc::SquareOp{});
+    if (name == "sign") return run(kc::SignOp{});
+    if constexpr (std::is_floating_point_v<C>) {
+      if (name == "exp") return run(kc::ExpOp{});
+      if (name == "expm1") return run(kc::Expm1Op{});
+      if (name == "log") return run(kc::LogOp{});
+      if (name == "log1p") return run(kc::Log1pOp{});
+      if (name == "log2") return run(kc::Log2Op{});
+      if (name == "log10") return run(kc::Log10Op{});
+      if (name == "sqrt") return run(kc::SqrtOp{});
+      if (name == "rsqrt") return run(kc::RsqrtOp{});
+      if (name == "sin") return run(kc::SinOp{});
+      if (name == "cos") return run(kc::CosOp{});
+      if (name == "tan") return run(kc::TanOp{});
+      if (name == "tanh") return run(kc::TanhOp{});
+      if (name == "erf") return run(kc::ErfOp{});
+      if (name == "sigmoid") return run(kc::SigmoidOp{});
+      if (name == "reciprocal") return run(kc::ReciprocalOp{});
+      if (name == "floor") return run(kc::FloorOp{});
+      if (name == "ceil") return run(kc::CeilOp{});
+      if (name == "trunc") return run(kc::TruncOp{});
+    }
+    unsupported(op, x.dtype());
+  });
+}
+
+inline void reduce_kernel(const char* op, const TensorBase& out, const TensorBase& x) {
+  const std::string_view name(op);
+  DeviceGuard guard(out.device());
+  const Stream stream = current_stream(out.device().index());
+  kc::visit_math_dtype(x.dtype(), op, [&](auto tag) {
+    using In = typename decltype(tag)::type;
+    using Extreme = kc::opmath_t<In>;
+    using Sum = std::conditional_t<std::is_integral_v<In>, int64_t, Extreme>;
+    auto run = [&](auto acc_tag, auto r) {
+      using Acc = typename decltype(acc_tag)::type;
+      TB_CHECK(out.element_size() == sizeof(Acc), TypeError, op,
+               ": unexpected accumulator dtype ", out.dtype(), " for input dtype ", x.dtype());
+      kc::launch_reduce<In, Acc>(op, out, x, r, stream);
+    };
+    if (name == "sum") return run(TypeTag<Sum>{}, kc::SumReduce<Sum>{});
+    if (name == "max") return run(TypeTag<Extreme>{}, kc::ExtremeReduce<Extreme, true>{});
+    if (name == "min") return run(TypeTag<Extreme>{}, kc::ExtremeReduce<Extreme, false>{});
+    unsupported(op, x.dtype());
+  });
+}
+
+inline void gemm_kernel(const char* op, const TensorBase& out, const TensorBase& a,
+                        const TensorBase& b, const Scalar& alpha, const Scalar& beta) {
+  kc::gemm(op, out, a, b, alpha, beta);
+}
+
+inline void copy_kernel(const TensorBase& dst, const TensorBase& src, const Stream& stream) {
+  DeviceGuard guard(dst.device());
+  kc::copy(dst, src, stream.handle());
+}
+
+inline void fill_kernel(const TensorBase& dst, const Scalar& value, const Stream& stream) {
+  DeviceGuard guard(dst.device());
+  kc::fill(dst, value, stream.handle());
+}
+
+inline const ops::DeviceKernels kCudaKernels = {&binary_kernel, &unary_kernel, &reduce_kernel,
+                                                &gemm_kernel};
+inline const CopyKernels kCudaCopyKernels = {&copy_kernel, &fill_kernel};
+
+inline bool register_kernels() {
+  install_device_hooks();
+  ops::device_kernels = &kCudaKernels;
+  copy_kernels = &kCudaCopyKernels;
+  return true;
+}
+// Dynamic initialization of an inline variable: once per program, before main.
+inline const bool kernels_registered = register_kernels();
+
+}  // namespace tensorbridge::cuda::detail
