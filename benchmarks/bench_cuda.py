@@ -1,6 +1,6 @@
 """tensorbridge's CUDA benchmark (bench_cuda, C++) and PyTorch's equivalents, in one run.
 
-Usage: python benchmarks/bench_cuda.py BUILD_DIR/benchmarks-or-tests/.../bench_cuda
+Usage: python benchmarks/bench_cuda.py PATH/TO/bench_cuda   (tests/gpu/run.sh passes it)
 
 Runs the C++ binary (JSON output), then times the same cases with PyTorch on the same GPU
 (CUDA events for kernels, the host clock for copies), and prints one table: GB/s (or TFLOP/s,
@@ -19,7 +19,7 @@ GEMM_N = 4096
 
 
 def run_ours(binary):
-    out = subprocess.run([binary, "--benchmark_format=json", "--benchmark_min_time=0.5s"],
+    out = subprocess.run([binary, "--benchmark_format=json", "--benchmark_min_time=0.5"],
                          check=True, capture_output=True, text=True).stdout
     results = {}
     for b in json.loads(out)["benchmarks"]:

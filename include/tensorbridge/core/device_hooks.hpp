@@ -41,6 +41,13 @@ inline const DeviceHooks& require_device_hooks(Device device, const char* op) {
   return *device_hooks;
 }
 
+// Defined in core/device_copy.hpp (which tensor_base.hpp includes), declared here so that
+// core/copy.hpp can route device tensors to them: dst = src across or on devices (broadcast,
+// dtype conversion, overlap staging, version bump), and fill_ on any device.
+inline const TensorBase& device_copy_(const TensorBase& dst, const TensorBase& src,
+                                      bool non_blocking);
+inline void fill_any(const TensorBase& t, const Scalar& value, const char* op);
+
 // The error for device math that needs kernels this program was built without.
 [[noreturn]] inline void throw_missing_kernels(const char* op, Device device) {
   TB_THROW(DeviceError, op, ": tensors on ", device,

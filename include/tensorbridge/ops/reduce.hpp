@@ -156,7 +156,7 @@ inline DType sum_dtype(DType d) { return is_integral(d, true) ? DType::Int64 : d
 template <template <typename> class Reducer>
 TensorBase sum_like(const char* op, const TensorBase& x, const std::vector<int64_t>& dims,
                     bool keepdim, std::optional<DType> dtype) {
-  const TensorBase in = dtype ? x.to(*dtype) : x;
+  const TensorBase in = dtype ? x.to(x.device(), *dtype) : x;
   const auto mask = reduced_mask(in, dims, op);
   const TensorBase acc =
       reduce_to_acc<kAllKinds>(op, in, mask, MakeReducer<Reducer, sum_acc_t>{}, keepdim);
@@ -300,7 +300,7 @@ inline TensorBase prod(const TensorBase& x, const std::vector<int64_t>& dims = {
 }
 inline TensorBase mean(const TensorBase& x, const std::vector<int64_t>& dims = {},
                        bool keepdim = false, std::optional<DType> dtype = std::nullopt) {
-  const TensorBase in = dtype ? x.to(*dtype) : x;
+  const TensorBase in = dtype ? x.to(x.device(), *dtype) : x;
   TB_CHECK(is_floating_point(in.dtype()) || is_complex(in.dtype()), TypeError,
            "mean(): could not infer output dtype. Input dtype must be either a floating point "
            "or complex dtype. Got: ", in.dtype(), " (shape ", shape_str(in.shape()), ")");
