@@ -31,6 +31,7 @@ void bind_interop(py::module_& m, TensorClass& cls);    // interop.cpp: buffer, 
 void bind_autograd(py::module_& m, TensorClass& cls);   // autograd.cpp: grad, backward, Function
 void bind_nn(py::module_& m);                           // nn.cpp: _C._nn (nn.functional, init)
 void bind_optim(py::module_& m);                        // optim.cpp: _C._optim (SGD, Adam, AdamW)
+void bind_elementwise(py::module_& m, TensorClass& cls);  // ops_elementwise.cpp: math, operators
 void bind_ops_reduce_linalg(py::module_& m, TensorClass& cls);  // reductions, matmul family
 void bind_ops_indexing(py::module_& m, TensorClass& cls);  // gather/scatter, cat, sort, random
 

@@ -19,6 +19,7 @@ PYBIND11_MODULE(_C, m) {
   tbp::bind_creation(m);
   tbp::bind_interop(m, tensor);
   tbp::bind_autograd(m, tensor);
+  tbp::bind_elementwise(m, tensor);  // after autograd: keeps its __hash__ with __eq__
   tbp::bind_nn(m);
   tbp::bind_optim(m);
   tbp::bind_ops_reduce_linalg(m, tensor);
