@@ -489,6 +489,7 @@ void bind_random(py::module_& m, TensorClass& cls) {
   auto randint = [](int64_t low, int64_t high, const std::vector<int64_t>& size, py::handle generator,
                     py::handle dtype, py::handle device, bool requires_grad) {
     cpu_device_arg(device, "randint");
+    TB_CHECK(low < high, ValueError, "randint: expected low < high, but got low=", low, " and high=", high);
     return with_requires_grad(
         ::tensorbridge::randint(low, high, size,
                                 optional_dtype_arg(dtype, "randint").value_or(DType::Int64),

@@ -77,6 +77,15 @@ double norm_order(py::handle p) {
   return s->to<double>();
 }
 
+// norm's dtype= computes in a dtype that holds the input without narrowing, as in PyTorch.
+void check_norm_dtype(const TensorBase& x, DType d) {
+  const DType in = x.dtype();
+  const bool same_kind = (is_complex(d) && is_complex(in)) || (is_floating_point(d) && is_floating_point(in));
+  TB_CHECK(same_kind && (d == in || itemsize(d) > itemsize(in)), TypeError, "norm(): the dtype of the input (",
+           in, ") should be a floating-point or complex dtype convertible without narrowing to dtype=",
+           d, " (complex only for complex input; shape ", shape_str(x.shape()), ")");
+}
+
 // var/std's Bessel correction from PyTorch's two spellings: correction= (any number), or the
 // legacy unbiased= (True: 1, False: 0). Default 1.
 double correction_arg(py::handle unbiased, py::handle correction, const char* op) {
@@ -275,6 +284,7 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
       m, cls, "norm",
       [](const TensorBase& x, py::handle p, py::handle dim, bool keepdim, py::handle dtype) {
         const std::optional<DType> d = optional_dtype_arg(dtype, "norm");
+        if (d) check_norm_dtype(x, *d);
         return ::tensorbridge::norm(d ? x.to(*d) : x, norm_order(p), reduce_dims(dim, "norm"), keepdim);
       },
       "The p-norm over dim (all elements when None): p a number, inf, -inf or 'fro' (2).",
