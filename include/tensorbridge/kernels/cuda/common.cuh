@@ -76,7 +76,7 @@ __device__ __forceinline__ To convert(From v) {
     return w != W(0);
   } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<W>) {
     const double d = static_cast<double>(w);
-    if (!isfinite(d)) return To(0);
+    if (!(d - d == 0.0)) return To(0);  // NaN or infinite
     if (d <= static_cast<double>(int_min<To>())) return int_min<To>();
     if (d >= static_cast<double>(int_max<To>())) return int_max<To>();
     return static_cast<To>(d);

@@ -65,8 +65,10 @@ struct NegOp {
 struct AbsOp {
   template <typename C>
   __device__ C operator()(C a) const {
-    if constexpr (std::is_floating_point_v<C>) {
-      return fabs(a);
+    if constexpr (std::is_same_v<C, float>) {
+      return ::fabsf(a);
+    } else if constexpr (std::is_same_v<C, double>) {
+      return ::fabs(a);
     } else {
       return a < C(0) ? C(-a) : a;
     }
@@ -85,33 +87,39 @@ struct SignOp {
   __device__ C operator()(C a) const { return static_cast<C>((C(0) < a) - (a < C(0))); }
 };
 
-// ---- unary: floating point (float and double overloads of CUDA's math library) ----
-#define TB_CUDA_FLOAT_OP(Name, expr)              \
-  struct Name {                                   \
-    template <typename C>                         \
-    __device__ C operator()(C a) const {          \
-      static_assert(std::is_floating_point_v<C>); \
-      return expr;                                \
-    }                                             \
+// ---- unary: floating point ----
+// The CUDA math library's float and double functions, named with :: (inside namespace
+// tensorbridge, a plain `exp` would find tensorbridge's exp(TensorBase)).
+#define TB_CUDA_FLOAT_OP(Name, float_expr, double_expr) \
+  struct Name {                                         \
+    template <typename C>                               \
+    __device__ C operator()(C a) const {                \
+      static_assert(std::is_floating_point_v<C>);       \
+      if constexpr (std::is_same_v<C, float>) {         \
+        return float_expr;                              \
+      } else {                                          \
+        return double_expr;                             \
+      }                                                 \
+    }                                                   \
   };
-TB_CUDA_FLOAT_OP(ExpOp, exp(a))
-TB_CUDA_FLOAT_OP(Expm1Op, expm1(a))
-TB_CUDA_FLOAT_OP(LogOp, log(a))
-TB_CUDA_FLOAT_OP(Log1pOp, log1p(a))
-TB_CUDA_FLOAT_OP(Log2Op, log2(a))
-TB_CUDA_FLOAT_OP(Log10Op, log10(a))
-TB_CUDA_FLOAT_OP(SqrtOp, sqrt(a))
-TB_CUDA_FLOAT_OP(RsqrtOp, rsqrt(a))
-TB_CUDA_FLOAT_OP(SinOp, sin(a))
-TB_CUDA_FLOAT_OP(CosOp, cos(a))
-TB_CUDA_FLOAT_OP(TanOp, tan(a))
-TB_CUDA_FLOAT_OP(TanhOp, tanh(a))
-TB_CUDA_FLOAT_OP(ErfOp, erf(a))
-TB_CUDA_FLOAT_OP(SigmoidOp, C(1) / (C(1) + exp(-a)))
-TB_CUDA_FLOAT_OP(ReciprocalOp, C(1) / a)
-TB_CUDA_FLOAT_OP(FloorOp, floor(a))
-TB_CUDA_FLOAT_OP(CeilOp, ceil(a))
-TB_CUDA_FLOAT_OP(TruncOp, trunc(a))
+TB_CUDA_FLOAT_OP(ExpOp, ::expf(a), ::exp(a))
+TB_CUDA_FLOAT_OP(Expm1Op, ::expm1f(a), ::expm1(a))
+TB_CUDA_FLOAT_OP(LogOp, ::logf(a), ::log(a))
+TB_CUDA_FLOAT_OP(Log1pOp, ::log1pf(a), ::log1p(a))
+TB_CUDA_FLOAT_OP(Log2Op, ::log2f(a), ::log2(a))
+TB_CUDA_FLOAT_OP(Log10Op, ::log10f(a), ::log10(a))
+TB_CUDA_FLOAT_OP(SqrtOp, ::sqrtf(a), ::sqrt(a))
+TB_CUDA_FLOAT_OP(RsqrtOp, ::rsqrtf(a), ::rsqrt(a))
+TB_CUDA_FLOAT_OP(SinOp, ::sinf(a), ::sin(a))
+TB_CUDA_FLOAT_OP(CosOp, ::cosf(a), ::cos(a))
+TB_CUDA_FLOAT_OP(TanOp, ::tanf(a), ::tan(a))
+TB_CUDA_FLOAT_OP(TanhOp, ::tanhf(a), ::tanh(a))
+TB_CUDA_FLOAT_OP(ErfOp, ::erff(a), ::erf(a))
+TB_CUDA_FLOAT_OP(SigmoidOp, 1.0f / (1.0f + ::expf(-a)), 1.0 / (1.0 + ::exp(-a)))
+TB_CUDA_FLOAT_OP(ReciprocalOp, 1.0f / a, 1.0 / a)
+TB_CUDA_FLOAT_OP(FloorOp, ::floorf(a), ::floor(a))
+TB_CUDA_FLOAT_OP(CeilOp, ::ceilf(a), ::ceil(a))
+TB_CUDA_FLOAT_OP(TruncOp, ::truncf(a), ::trunc(a))
 #undef TB_CUDA_FLOAT_OP
 
 }  // namespace tensorbridge::kernels::cuda
