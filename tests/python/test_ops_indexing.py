@@ -484,6 +484,12 @@ GRADCHECK_CASES = [
     ("sort descending", lambda x: x.sort(0, descending=True)[0]),
     ("topk", lambda x: tb.topk(x, 2).values),
     ("max dim", lambda x: x.max(0).values),
+    ("unbind", lambda x: tb.unbind(x, 1)[2]),
+    ("scatter_", lambda x: x.clone().scatter_(0, SCATTER_IDX, x[1:])),
+    ("scatter_ value", lambda x: x.clone().scatter_(1, GATHER_IDX[:, :2], value=2.0)),
+    ("scatter_add_", lambda x: x.clone().scatter_add_(1, GATHER_IDX, x[:2])),
+    ("index_add_", lambda x: x.clone().index_add_(1, tb.tensor([3, 3]), x[:, :2], alpha=-1)),
+    ("masked_fill_", lambda x: x.clone().masked_fill_(MASK, 1.5)),
 ]
 
 

@@ -481,3 +481,12 @@ LINALG_GRADCHECK = [
 @pytest.mark.parametrize("name,fn,sa,sb", LINALG_GRADCHECK, ids=[c[0] for c in LINALG_GRADCHECK])
 def test_linalg_gradcheck(name, fn, sa, sb):
     assert tb.autograd.gradcheck(fn, (leaf(sa, 13), leaf(sb, 14)))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, y: tb.softmax(x, 1) @ y, lambda x, y: tb.logsumexp(x @ y, 0), lambda x, y: (x @ y).var(1),
+    lambda x, y: tb.addmm(y[0], x, y, alpha=0.5), lambda x, y: tb.outer(x[0], y[:, 1]).norm(),
+    lambda x, y: tb.cumprod(x, 1).sum(0) + 0 * y.sum(),
+], ids=["softmax-matmul", "logsumexp", "var", "addmm", "outer-norm", "cumprod"])
+def test_second_order_gradients(fn):
+    assert tb.autograd.gradgradcheck(fn, (leaf((3, 3), 15), leaf((3, 3), 16)))
