@@ -6,8 +6,11 @@
 // unit of this binary); this file is plain C++. Skips without a GPU.
 #include <gtest/gtest.h>
 
+#include <cuda_runtime_api.h>
+
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -28,9 +31,20 @@ namespace {
 
 const tb::Device kGpu = tb::Device::cuda(0);
 
-#define TB_REQUIRE_GPU()                                                    \
-  do {                                                                      \
-    if (!tb::cuda::is_available()) GTEST_SKIP() << "no CUDA device here";   \
+// Skips without a GPU, unless TB_EXPECT_GPU is set (tests/gpu/run.sh sets it where
+// nvidia-smi sees one): then a runtime that finds no device (say, a driver too old for this
+// CUDA runtime) fails the test instead of skipping it silently.
+#define TB_REQUIRE_GPU()                                                                  \
+  do {                                                                                    \
+    if (!tensorbridge::cuda::is_available()) {                                            \
+      int count_ = 0;                                                                     \
+      const cudaError_t err_ = cudaGetDeviceCount(&count_);                               \
+      if (std::getenv("TB_EXPECT_GPU") != nullptr) {                                      \
+        FAIL() << "TB_EXPECT_GPU is set but the CUDA runtime finds no device: "           \
+               << cudaGetErrorString(err_);                                               \
+      }                                                                                   \
+      GTEST_SKIP() << "no CUDA device here";                                              \
+    }                                                                                     \
   } while (0)
 
 // Reproducible values in [lo, hi) as `dtype` on the CPU.

@@ -8,6 +8,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -23,9 +24,20 @@ using tb::Shape;
 
 namespace {
 
-#define TB_REQUIRE_GPU()                                                \
-  do {                                                                  \
-    if (!tbc::is_available()) GTEST_SKIP() << "no CUDA device here";    \
+// Skips without a GPU, unless TB_EXPECT_GPU is set (tests/gpu/run.sh sets it where
+// nvidia-smi sees one): then a runtime that finds no device (say, a driver too old for this
+// CUDA runtime) fails the test instead of skipping it silently.
+#define TB_REQUIRE_GPU()                                                                  \
+  do {                                                                                    \
+    if (!tensorbridge::cuda::is_available()) {                                            \
+      int count_ = 0;                                                                     \
+      const cudaError_t err_ = cudaGetDeviceCount(&count_);                               \
+      if (std::getenv("TB_EXPECT_GPU") != nullptr) {                                      \
+        FAIL() << "TB_EXPECT_GPU is set but the CUDA runtime finds no device: "           \
+               << cudaGetErrorString(err_);                                               \
+      }                                                                                   \
+      GTEST_SKIP() << "no CUDA device here";                                              \
+    }                                                                                     \
   } while (0)
 
 template <typename E, typename F>
