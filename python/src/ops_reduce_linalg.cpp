@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "tensorbridge/ops/api_elementwise.hpp"  // max(input, other) is maximum
 #include "tensorbridge/ops/api_linalg.hpp"
 #include "tensorbridge/ops/api_reduce.hpp"
 
@@ -126,8 +125,9 @@ py::object extreme(const TensorBase& x, py::handle dim, py::handle keepdim) {
   const char* op = Max ? "max" : "min";
   if (py::isinstance<TensorBase>(dim)) {
     TB_CHECK(keepdim.is_none(), TypeError, op, "(): keepdim is not an argument of ", op, "(input, other)");
-    const TensorBase& other = dim.cast<const TensorBase&>();
-    return py::cast(Max ? ::tensorbridge::maximum(x, other) : ::tensorbridge::minimum(x, other));
+    // tensorbridge.maximum/minimum (ops_elementwise.cpp), so this TU does not instantiate them again.
+    static py::handle module = py::module_::import("tensorbridge._C").release();
+    return module.attr(Max ? "maximum" : "minimum")(x, dim);
   }
   if (dim.is_none()) {
     TB_CHECK(keepdim.is_none(), TypeError, op, "(): keepdim needs a dim");
