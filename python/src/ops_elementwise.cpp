@@ -19,9 +19,11 @@
 #include <cstring>
 #include <deque>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -53,7 +55,26 @@ PyObject* new_reference(PyObject* obj) {
   return obj;
 }
 
-PyObject* to_python(TensorBase&& t) { return py::cast(std::move(t)).release().ptr(); }
+// A new Python Tensor owning `t`: what py::cast does for a new C++ object, without its
+// lookups (the type's registration, an existing wrapper of the same address) that cost about
+// a fifth of a small op.
+PyObject* to_python(TensorBase&& t) {
+  using Holder = TensorClass::holder_type;
+  static_assert(std::is_same_v<Holder, std::unique_ptr<TensorBase>>, "Tensor's holder changed");
+  static const py::detail::type_info* tinfo = py::detail::get_type_info(typeid(TensorBase));
+  auto value = std::make_unique<TensorBase>(std::move(t));
+  PyObject* obj = py::detail::make_new_instance(tinfo->type);
+  if (obj == nullptr) throw py::error_already_set();
+  auto* inst = reinterpret_cast<py::detail::instance*>(obj);
+  py::detail::value_and_holder v_h = inst->get_value_and_holder(tinfo);
+  v_h.value_ptr() = value.get();
+  inst->owned = true;
+  py::detail::register_instance(inst, value.get(), tinfo);
+  v_h.set_instance_registered();
+  new (std::addressof(v_h.holder<Holder>())) Holder(value.release());
+  v_h.set_holder_constructed();
+  return obj;
+}
 
 std::string type_name(PyObject* obj) { return Py_TYPE(obj)->tp_name; }
 
@@ -329,7 +350,112 @@ void call_binary_out(Bin op, const TensorBase& out, const ops::Operand& a, const
   }
 }
 
+// ---- the small-operand fast path ----------------------------------------------------------
+// For small operands of one dtype and one memory order the general path's bookkeeping
+// (promotion, broadcasting, layouts, overlap checks, autograd) costs more than the arithmetic.
+// When none of it can matter, the same kernel row runs straight over the operands' memory:
+// same functor, same result dtype and layout, same values. Above kParallelGrain elements the
+// general path runs (it may split the work across threads).
+
+// A small CPU tensor without autograd whose elements fill one block of memory: contiguous, or
+// a permutation of a contiguous layout (a transpose) with positive strides.
+bool flat_operand(const TensorBase& t) {
+  if (!t.device().is_cpu() || t.numel() > kernels::cpu::kParallelGrain || tensor_requires_grad(t)) {
+    return false;
+  }
+  if (t.is_contiguous()) return true;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.shape()[d] > 1 && t.strides()[d] < 0) return false;
+  }
+  return ops::detail::is_dense(t);
+}
+
+// Same shape and the same memory order, so the i-th element of each block is the same element.
+bool same_layout(const TensorBase& x, const TensorBase& y) {
+  if (x.shape() != y.shape()) return false;
+  if (x.is_contiguous() && y.is_contiguous()) return true;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    if (x.shape()[d] > 1 && x.strides()[d] != y.strides()[d]) return false;
+  }
+  return true;
+}
+
+// A scalar that leaves a tensor of dtype `d` its dtype (weak promotion) and converts exactly
+// as the general path does (Scalar::to<T>). Bools are left to the general path, which refuses
+// them in subtraction.
+bool scalar_keeps_dtype(const Scalar& s, DType d) {
+  return s.is_integral() || (s.is_floating_point() && is_floating_point(d));
+}
+
+template <typename T, typename Out, typename Fn>
+TensorBase run_row(const TensorBase& like, const char* pa, int64_t sa, const char* pb, int64_t sb,
+                   const char* op) {
+  // Laid out like the input (a transpose gives a transpose), as the general path does.
+  TensorBase out = ops::detail::new_output(like.shape(), dtype_v<Out>, &like, op);
+  kernels::cpu::BinaryRow<T, Out, Fn>{Fn{}}(
+      {static_cast<char*>(out.data_ptr()), const_cast<char*>(pa), const_cast<char*>(pb)},
+      {int64_t(sizeof(Out)), sa, sb}, out.numel());
+  return out;
+}
+
+template <typename T>
+std::optional<TensorBase> fast_binary_typed(Bin op, const Arg& a, const Arg& b, bool is_float) {
+  namespace k = kernels::cpu;
+  const TensorBase& like = a.is_tensor() ? *a.tensor : *b.tensor;
+  T sa{}, sb{};
+  const char* pa = a.is_tensor() ? static_cast<const char*>(a.tensor->data_ptr())
+                                 : reinterpret_cast<const char*>(&(sa = a.scalar.to<T>()));
+  const char* pb = b.is_tensor() ? static_cast<const char*>(b.tensor->data_ptr())
+                                 : reinterpret_cast<const char*>(&(sb = b.scalar.to<T>()));
+  const int64_t step_a = a.is_tensor() ? int64_t(sizeof(T)) : 0;
+  const int64_t step_b = b.is_tensor() ? int64_t(sizeof(T)) : 0;
+  switch (op) {
+    case Bin::Add: return run_row<T, T, k::AddFn>(like, pa, step_a, pb, step_b, "add");
+    case Bin::Sub: return run_row<T, T, k::SubFn>(like, pa, step_a, pb, step_b, "sub");
+    case Bin::Mul: return run_row<T, T, k::MulFn>(like, pa, step_a, pb, step_b, "mul");
+    case Bin::TrueDiv:
+      if (!is_float) return std::nullopt;  // integers divide into float32
+      return run_row<T, T, k::DivFn>(like, pa, step_a, pb, step_b, "div");
+    case Bin::Eq: return run_row<T, bool, k::EqFn>(like, pa, step_a, pb, step_b, "eq");
+    case Bin::Ne: return run_row<T, bool, k::NeFn>(like, pa, step_a, pb, step_b, "ne");
+    case Bin::Lt: return run_row<T, bool, k::LtFn>(like, pa, step_a, pb, step_b, "lt");
+    case Bin::Le: return run_row<T, bool, k::LeFn>(like, pa, step_a, pb, step_b, "le");
+    case Bin::Gt: return run_row<T, bool, k::GtFn>(like, pa, step_a, pb, step_b, "gt");
+    case Bin::Ge: return run_row<T, bool, k::GeFn>(like, pa, step_a, pb, step_b, "ge");
+    default: return std::nullopt;
+  }
+}
+
+// The result of `a op b` when the fast path applies (alpha 1, no rounding mode), else nothing.
+std::optional<TensorBase> fast_binary(Bin op, const Arg& a, const Arg& b) {
+  DType dtype;
+  if (a.is_tensor() && b.is_tensor()) {
+    const TensorBase& x = *a.tensor;
+    const TensorBase& y = *b.tensor;
+    if (x.dtype() != y.dtype() || !same_layout(x, y) || !flat_operand(x) || !flat_operand(y)) {
+      return std::nullopt;
+    }
+    dtype = x.dtype();
+  } else {
+    const TensorBase& t = a.is_tensor() ? *a.tensor : *b.tensor;
+    const Scalar& s = a.is_tensor() ? b.scalar : a.scalar;
+    if (!flat_operand(t) || !scalar_keeps_dtype(s, t.dtype())) return std::nullopt;
+    dtype = t.dtype();
+  }
+  switch (dtype) {
+    case DType::Float32: return fast_binary_typed<float>(op, a, b, true);
+    case DType::Float64: return fast_binary_typed<double>(op, a, b, true);
+    case DType::Int32: return fast_binary_typed<int32_t>(op, a, b, false);
+    case DType::Int64: return fast_binary_typed<int64_t>(op, a, b, false);
+    default: return std::nullopt;
+  }
+}
+
 TensorBase apply_binary(Bin op, const Arg& a, const Arg& b, const BinExtra& x, const char* fn) {
+  const bool plain = x.rounding_mode.empty() && !x.alpha.is_complex() && x.alpha.to<double>() == 1.0;
+  if (plain && (a.is_tensor() || b.is_tensor())) {
+    if (std::optional<TensorBase> r = fast_binary(op, a, b)) return std::move(*r);
+  }
   if (a.is_tensor() && b.is_tensor()) return call_binary(op, *a.tensor, *b.tensor, x);
   if (a.is_tensor()) return call_binary(op, *a.tensor, b.scalar, x);
   if (b.is_tensor()) return call_binary(op, a.scalar, *b.tensor, x);

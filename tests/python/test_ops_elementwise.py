@@ -342,6 +342,40 @@ def test_negative_stride_views_from_flip_and_unary_on_views():
     np.testing.assert_array_equal(y, expected)
 
 
+@pytest.mark.parametrize("dtype", [tb.float32, tb.float64, tb.int32, tb.int64, tb.int16, tb.float16])
+def test_small_operands_in_every_layout_match_torch_values_and_strides(dtype):
+    """Small operands of one dtype and memory order take a shorter path than the others; both
+    must give PyTorch's values, dtypes and output layouts."""
+    base_a = np.arange(1, 25).reshape(4, 6) % 7 - 2.5
+    base_b = np.arange(24, 0, -1).reshape(4, 6) % 5 + 1.0
+    a0, ta0 = both(base_a, dtype)
+    b0, tb0 = both(base_b, dtype)
+    views = {
+        "contiguous": lambda t: t,
+        "transposed": lambda t: t.t(),
+        "permuted3d": lambda t: t.reshape(2, 3, 4).permute(2, 0, 1),
+        "stepped": lambda t: t[::2, 1::2],
+        "size1": lambda t: t[:1],
+    }
+    ops = [operator.add, operator.sub, operator.mul, operator.truediv, operator.lt, operator.eq, operator.ge]
+    for (na, va), (nb, vb) in [((k, v), (k, v)) for k, v in views.items()] + [
+            (("contiguous", views["contiguous"]), ("transposed", views["transposed"]))]:
+        x, tx = va(a0), va(ta0)
+        y, ty = vb(b0), vb(tb0)
+        if na != nb:
+            x, tx = x.t(), tx.t()  # same shape, different memory order
+        for op in ops:
+            ours, theirs = op(x, y), op(tx, ty)
+            assert_matches(ours, theirs)
+            assert ours.stride() == theirs.stride(), (na, nb, op, ours.stride(), theirs.stride())
+            for s in (2, 1.5, True):
+                assert_agrees(f"{na} {op.__name__} {s}", lambda: op(x, s), lambda: op(tx, s))
+                assert_agrees(f"{s} {op.__name__} {na}", lambda: op(s, x), lambda: op(s, tx))
+    flipped, tflipped = a0.flip(0), ta0.flip(0)  # negative strides here, a copy in PyTorch
+    assert_matches(flipped + b0, tflipped + tb0)
+    assert_matches(flipped * 3, tflipped * 3)
+
+
 # ---- NaN, inf and integer edge cases ------------------------------------------------------
 
 def test_nan_and_inf_propagate_like_torch():
