@@ -178,7 +178,10 @@ Scalar fill_value(py::handle value, const char* op) {
 
 }  // namespace
 
-void bind_tensor(py::module_& /*m*/, TensorClass& cls) {
+void bind_tensor(py::module_& m, TensorClass& cls) {
+  // tensorbridge.cuda (python/tensorbridge/cuda.py) asks this: the extension is built without
+  // CUDA support (it does not link tensorbridge::cuda), so there are no devices to use.
+  m.def("_cuda_device_count", [] { return 0; });
   // ---- metadata ----------------------------------------------------------------------------
   cls.def_property_readonly("shape", [](const TensorBase& t) { return size_object(t.shape()); })
       .def("size",
@@ -272,7 +275,26 @@ void bind_tensor(py::module_& /*m*/, TensorClass& cls) {
              return self;
            },
            py::arg("src"), py::arg("non_blocking") = false)
-      .def("to", &to);
+      .def("to", &to)
+      // PyTorch's t.cuda(device=None, non_blocking=False) and t.cpu() (core/device_copy.hpp).
+      .def("cuda",
+           [](py::handle self, py::handle device, bool non_blocking) {
+             const TensorBase& t = tensor_of(self);
+             int index = -1;  // the current device
+             if (!device.is_none()) {
+               const Device d = PyIndex_Check(device.ptr()) ? Device::cuda(device.cast<int>())
+                                                            : device_arg(device, "cuda");
+               TB_CHECK(d.is_cuda(), DeviceError, "cuda: expected a CUDA device, got ", d);
+               index = d.index();
+             }
+             TB_CHECK(tensorbridge::detail::device_hooks != nullptr, DeviceError,
+                      "cuda: cannot move a tensor of shape ", shape_str(t.shape()),
+                      " to a GPU: this build of tensorbridge has no CUDA support "
+                      "(tensorbridge.cuda.is_available() is False)");
+             return self_or_new(self, t.cuda(index, non_blocking));
+           },
+           py::arg("device") = py::none(), py::arg("non_blocking") = false)
+      .def("cpu", [](py::handle self) { return self_or_new(self, tensor_of(self).cpu()); });
 
   struct Cast {
     const char* name;

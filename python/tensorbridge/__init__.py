@@ -201,7 +201,7 @@ from ._C import (
     var,
 )
 from ._size import Size
-from . import autograd, nn, optim
+from . import autograd, cuda, nn, optim
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 __version__: str = _C.__version__
@@ -226,6 +226,7 @@ __all__ = [
     "cfloat",
     "complex64",
     "complex128",
+    "cuda",
     "device",
     "double",
     "dtype",
