@@ -357,12 +357,14 @@ void call_binary_out(Bin op, const TensorBase& out, const ops::Operand& a, const
 // same functor, same result dtype and layout, same values. Above kParallelGrain elements the
 // general path runs (it may split the work across threads).
 
-// A small CPU tensor without autograd whose elements fill one block of memory: contiguous, or
-// a permutation of a contiguous layout (a transpose) with positive strides.
-bool flat_operand(const TensorBase& t) {
-  if (!t.device().is_cpu() || t.numel() > kernels::cpu::kParallelGrain || tensor_requires_grad(t)) {
-    return false;
-  }
+// A small CPU tensor without autograd; the caller checks its memory order (flat_layout).
+bool small_operand(const TensorBase& t) {
+  return t.device().is_cpu() && t.numel() <= kernels::cpu::kParallelGrain && !tensor_requires_grad(t);
+}
+
+// Elements that fill one block of memory: contiguous, or a permutation of a contiguous layout
+// (a transpose) with positive strides.
+bool flat_layout(const TensorBase& t) {
   if (t.is_contiguous()) return true;
   for (int64_t d = 0; d < t.dim(); ++d) {
     if (t.shape()[d] > 1 && t.strides()[d] < 0) return false;
@@ -387,11 +389,17 @@ bool scalar_keeps_dtype(const Scalar& s, DType d) {
   return s.is_integral() || (s.is_floating_point() && is_floating_point(d));
 }
 
+// A new tensor laid out like `like` (a transpose gives a transpose), as the general path's.
+TensorBase new_with_layout(const TensorBase& like, DType dtype, const char* op) {
+  if (like.is_contiguous()) return tensorbridge::detail::new_cpu_tensor(like.shape(), dtype, op);
+  auto storage = Storage::allocate_cpu(static_cast<std::size_t>(like.numel()) * itemsize(dtype));
+  return TensorBase(std::make_shared<TensorImpl>(std::move(storage), 0, like.shape(), like.strides(), dtype));
+}
+
 template <typename T, typename Out, typename Fn>
 TensorBase run_row(const TensorBase& like, const char* pa, int64_t sa, const char* pb, int64_t sb,
                    const char* op) {
-  // Laid out like the input (a transpose gives a transpose), as the general path does.
-  TensorBase out = ops::detail::new_output(like.shape(), dtype_v<Out>, &like, op);
+  TensorBase out = new_with_layout(like, dtype_v<Out>, op);
   kernels::cpu::BinaryRow<T, Out, Fn>{Fn{}}(
       {static_cast<char*>(out.data_ptr()), const_cast<char*>(pa), const_cast<char*>(pb)},
       {int64_t(sizeof(Out)), sa, sb}, out.numel());
@@ -432,14 +440,15 @@ std::optional<TensorBase> fast_binary(Bin op, const Arg& a, const Arg& b) {
   if (a.is_tensor() && b.is_tensor()) {
     const TensorBase& x = *a.tensor;
     const TensorBase& y = *b.tensor;
-    if (x.dtype() != y.dtype() || !same_layout(x, y) || !flat_operand(x) || !flat_operand(y)) {
+    if (x.dtype() != y.dtype() || !small_operand(x) || !small_operand(y) || !same_layout(x, y) ||
+        !flat_layout(x)) {
       return std::nullopt;
     }
     dtype = x.dtype();
   } else {
     const TensorBase& t = a.is_tensor() ? *a.tensor : *b.tensor;
     const Scalar& s = a.is_tensor() ? b.scalar : a.scalar;
-    if (!flat_operand(t) || !scalar_keeps_dtype(s, t.dtype())) return std::nullopt;
+    if (!scalar_keeps_dtype(s, t.dtype()) || !small_operand(t) || !flat_layout(t)) return std::nullopt;
     dtype = t.dtype();
   }
   switch (dtype) {
