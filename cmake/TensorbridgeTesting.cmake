@@ -13,7 +13,11 @@
 #
 #   tb_add_test(<name> SOURCES <src>... [LABELS <label>...] [LIBRARIES <lib>...])
 #       An executable <name> from <src>... linked to tensorbridge::tensorbridge, GTest::gtest_main
-#       and <lib>..., with warnings and sanitizers as above; each GoogleTest case becomes a ctest
+#       and <lib>..., with warnings and sanitizers as above. Its sources compile as one
+#       translation unit (unity build) unless TENSORBRIDGE_UNITY_TESTS is OFF, so file-local
+#       helpers must have distinct names across the files of one test (shared ones go in a
+#       header); a source that must be its own translation unit sets the source property
+#       SKIP_UNITY_BUILD_INCLUSION. Each GoogleTest case becomes a ctest
 #       test (discovered when ctest runs, so a crashing binary fails a test instead of the build)
 #       carrying the labels <label>.... (ctest re-lists a binary's tests only when the binary
 #       is rebuilt, so after changing LABELS alone, touch one of its sources.)
@@ -57,6 +61,9 @@ function(tb_target_sanitizers target)
   target_link_options(${target} PRIVATE ${_san})
 endfunction()
 
+# Turn off to rebuild only the edited test file while iterating on one test.
+option(TENSORBRIDGE_UNITY_TESTS "Compile the sources of each test executable as one unit" ON)
+
 # Settings every one of our executables shares.
 function(_tb_own_executable name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
@@ -81,6 +88,14 @@ function(tb_add_test name)
   _tb_own_executable(${name} SOURCES ${ARG_SOURCES}
                      LIBRARIES GTest::gtest_main ${ARG_LIBRARIES})
   tb_target_sanitizers(${name})
+  if(TENSORBRIDGE_UNITY_TESTS)
+    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
+    # GCC warns when a test class derives from a fixture in an anonymous namespace of an
+    # included file; in a unity build every test file is an included file.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      target_compile_options(${name} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:-Wno-subobject-linkage>")
+    endif()
+  endif()
 
   set(_properties "")
   if(ARG_LABELS)

@@ -13,34 +13,19 @@
 #include <vector>
 
 #include "tensorbridge/tensorbridge.hpp"
+#include "test_ops_util.hpp"
 
 namespace tb = tensorbridge;
 using tb::DType;
 using tb::TensorBase;
 
+using tbtest::vec;
+using tbtest::expect_error;
+using tbtest::arange_shaped;
+
 namespace {
 
-template <typename T = int64_t>
-std::vector<T> vec(const TensorBase& t) {
-  return t.as<const T>().to_vector();
-}
-
-TensorBase arange_shaped(const tb::Shape& shape, DType dtype = DType::Int64) {
-  return tb::arange(0, static_cast<double>(tb::checked_numel(shape)), 1, dtype).reshape(shape);
-}
-
 TensorBase idx(std::initializer_list<int64_t> v) { return tb::tensor<int64_t>(v); }
-
-template <typename E>
-void expect_error(const std::function<void()>& fn, const std::string& message) {
-  try {
-    fn();
-    FAIL() << "expected an exception with message: " << message;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(message), std::string::npos)
-        << "message was: " << e.what();
-  }
-}
 
 }  // namespace
 

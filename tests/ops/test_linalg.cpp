@@ -12,10 +12,13 @@
 #include <vector>
 
 #include "tensorbridge/tensorbridge.hpp"
+#include "test_ops_util.hpp"
 
 namespace tb = tensorbridge;
 using tb::DType;
 using tb::TensorBase;
+
+using tbtest::expect_error;
 
 namespace {
 
@@ -68,17 +71,6 @@ void expect_mm(const TensorBase& out, const TensorBase& a, const TensorBase& b, 
         ASSERT_NEAR(got.at(i, j), r, tol * (1 + std::abs(r))) << "at (" << i << ", " << j << ")";
       }
     }
-  }
-}
-
-template <typename E>
-void expect_error(const std::function<void()>& fn, const std::string& message) {
-  try {
-    fn();
-    FAIL() << "expected an exception with message: " << message;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(message), std::string::npos)
-        << "message was: " << e.what();
   }
 }
 

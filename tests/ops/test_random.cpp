@@ -12,28 +12,16 @@
 #include <vector>
 
 #include "tensorbridge/tensorbridge.hpp"
+#include "test_ops_util.hpp"
 
 namespace tb = tensorbridge;
 using tb::DType;
 using tb::TensorBase;
 
+using tbtest::vec;
+using tbtest::expect_error;
+
 namespace {
-
-template <typename T>
-std::vector<T> vec(const TensorBase& t) {
-  return t.as<const T>().to_vector();
-}
-
-template <typename E>
-void expect_error(const std::function<void()>& fn, const std::string& message) {
-  try {
-    fn();
-    FAIL() << "expected an exception with message: " << message;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(message), std::string::npos)
-        << "message was: " << e.what();
-  }
-}
 
 struct Moments {
   double mean = 0, var = 0;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "tensorbridge/core/device_hooks.hpp"
 #include "tensorbridge/core/strided_loop.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 
@@ -102,9 +103,8 @@ inline void copy_same_shape(const TensorBase& dst, const TensorBase& src) {
 }  // namespace detail
 
 inline const TensorBase& TensorBase::copy_(const TensorBase& src) const {
+  if (!device().is_cpu() || !src.device().is_cpu()) return detail::device_copy_(*this, src, false);
   check_writable("copy_");
-  detail::check_cpu(*this, "copy_");
-  detail::check_cpu(src, "copy_");
   // Broadcast src to our shape: trailing dimensions must match or be 1.
   bool broadcastable = src.dim() <= dim();
   for (int64_t i = 1; broadcastable && i <= src.dim(); ++i) {
@@ -129,8 +129,8 @@ inline const TensorBase& TensorBase::copy_(const TensorBase& src) const {
 }
 
 inline TensorBase TensorBase::clone() const {
+  if (!device().is_cpu()) return to(device(), dtype(), false, true);
   TensorBase out = detail::new_cpu_tensor(shape(), dtype(), "clone");
-  detail::check_cpu(*this, "clone");
   detail::copy_same_shape(out, *this);
   if (impl_->autograd) detail::autograd_hooks->on_copy(*this, out);
   return out;
@@ -142,7 +142,7 @@ inline TensorBase TensorBase::contiguous() const {
 
 inline TensorBase TensorBase::to(DType dtype, bool copy) const {
   if (dtype == this->dtype() && !copy) return *this;
-  detail::check_cpu(*this, "to");
+  if (!device().is_cpu()) return to(device(), dtype, false, copy);
   TensorBase out = detail::new_cpu_tensor(shape(), dtype, "to");
   detail::copy_same_shape(out, *this);
   if (impl_->autograd) detail::autograd_hooks->on_copy(*this, out);
@@ -150,8 +150,11 @@ inline TensorBase TensorBase::to(DType dtype, bool copy) const {
 }
 
 inline const TensorBase& TensorBase::fill_(const Scalar& value) const {
+  if (!device().is_cpu()) {
+    detail::fill_any(*this, value, "fill_");
+    return *this;
+  }
   check_writable("fill_");
-  detail::check_cpu(*this, "fill_");
   visit_dtype(dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = value.to<T>();
@@ -174,7 +177,7 @@ inline const TensorBase& TensorBase::fill_(const Scalar& value) const {
 inline Scalar TensorBase::item() const {
   TB_CHECK(numel() == 1, ValueError, "item: a tensor with ", numel(),
            " elements cannot be converted to a scalar (shape ", shape_str(shape()), ")");
-  detail::check_cpu(*this, "item");
+  if (!device().is_cpu()) return cpu().item();
   return visit_dtype(dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T v;

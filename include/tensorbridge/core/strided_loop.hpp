@@ -9,12 +9,19 @@
 //      merged (a contiguous tensor of any rank becomes one flat loop).
 // The inner callback sees base pointers, byte strides and a count, so a kernel can
 // take a contiguous fast path when every inner stride equals its itemsize.
+//
+// The drivers take the row callback as a RowFn<N> (a borrowed function reference), so
+// each is compiled once per operand count instead of once per kernel and dtype: in a
+// header-only library every translation unit pays for every instantiation, and the
+// per-kernel copies of the odometer once made up most of a test file's compile time.
+// The price is one indirect call per row.
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <numeric>
+#include <type_traits>
 
 #include "tensorbridge/core/shape.hpp"
 
@@ -25,6 +32,33 @@ struct LoopSpace {
   int ndim = 0;
   std::array<int64_t, kMaxDims> size{};                    // innermost last
   std::array<std::array<int64_t, kMaxDims>, N> stride{};   // bytes
+};
+
+// A non-owning reference to a row callback inner(ptrs, inner_byte_strides, count). The
+// callable must outlive the RowFn (it is always a local of the caller).
+template <std::size_t N>
+class RowFn {
+ public:
+  using Pointers = std::array<char*, N>;
+  using Steps = std::array<int64_t, N>;
+
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, RowFn>>>
+  RowFn(F&& fn)  // NOLINT(google-explicit-constructor): converting is the point
+      : callable_(const_cast<void*>(static_cast<const void*>(&fn))),
+        call_(&invoke<std::remove_reference_t<F>>) {}
+
+  void operator()(const Pointers& ptrs, const Steps& steps, int64_t count) const {
+    call_(callable_, ptrs, steps, count);
+  }
+
+ private:
+  template <typename F>
+  static void invoke(void* callable, const Pointers& ptrs, const Steps& steps, int64_t count) {
+    (*static_cast<F*>(callable))(ptrs, steps, count);
+  }
+
+  void* callable_;
+  void (*call_)(void*, const Pointers&, const Steps&, int64_t);
 };
 
 // Builds the simplified iteration space. `byte_strides[k]` are operand k's strides in
@@ -71,9 +105,9 @@ LoopSpace<N> make_loop_space(const Shape& shape,
 
 // Calls inner(ptrs, inner_strides, count) once per innermost row. Does nothing for a
 // zero-size shape; a 0-d shape is one row of one element.
-template <std::size_t N, typename Inner>
-void strided_loop(const Shape& shape, std::array<char*, N> base,
-                  const std::array<const int64_t*, N>& byte_strides, Inner&& inner) {
+template <std::size_t N>
+void strided_loop_rows(const Shape& shape, std::array<char*, N> base,
+                       const std::array<const int64_t*, N>& byte_strides, RowFn<N> inner) {
   for (int64_t s : shape) {
     if (s == 0) return;
   }
@@ -102,6 +136,12 @@ void strided_loop(const Shape& shape, std::array<char*, N> base,
     }
     if (d < 0) return;
   }
+}
+
+template <std::size_t N, typename Inner>
+void strided_loop(const Shape& shape, std::array<char*, N> base,
+                  const std::array<const int64_t*, N>& byte_strides, Inner&& inner) {
+  strided_loop_rows<N>(shape, base, byte_strides, RowFn<N>(inner));
 }
 
 }  // namespace tensorbridge

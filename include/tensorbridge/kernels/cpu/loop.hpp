@@ -61,9 +61,9 @@ void parallel_for(int64_t n, int64_t grain, Fn&& fn, int64_t align = 64) {
 
 // Walks elements [begin, end) of a simplified loop space in its row-major order, calling
 // inner(ptrs, inner_byte_strides, count) for each (possibly partial) innermost row.
-template <std::size_t N, typename Inner>
-void loop_range(const LoopSpace<N>& space, const std::array<char*, N>& base, int64_t begin,
-                int64_t end, Inner& inner) {
+template <std::size_t N>
+void loop_range_rows(const LoopSpace<N>& space, const std::array<char*, N>& base,
+                     int64_t begin, int64_t end, RowFn<N> inner) {
   std::array<int64_t, N> inner_stride{};
   if (space.ndim == 0) {
     if (begin < end) inner(base, inner_stride, int64_t(1));
@@ -100,6 +100,12 @@ void loop_range(const LoopSpace<N>& space, const std::array<char*, N>& base, int
   }
 }
 
+template <std::size_t N, typename Inner>
+void loop_range(const LoopSpace<N>& space, const std::array<char*, N>& base, int64_t begin,
+                int64_t end, Inner& inner) {
+  loop_range_rows<N>(space, base, begin, end, RowFn<N>(inner));
+}
+
 // Square tiles for operands in different memory orders (a + b.t()): rows of kTile elements,
 // kTile rows at a time, so the cache lines of an operand read across its rows are used up
 // while they are still in L1.
@@ -120,8 +126,8 @@ bool wants_tiles(const LoopSpace<N>& space) {
   return false;
 }
 
-template <std::size_t N, typename Inner>
-void tiled_loop(const LoopSpace<N>& space, const std::array<char*, N>& base, Inner& inner,
+template <std::size_t N>
+void tiled_loop(const LoopSpace<N>& space, const std::array<char*, N>& base, RowFn<N> inner,
                 int64_t grain) {
   const int last = space.ndim - 1;
   const int64_t rows = space.size[last - 1];
@@ -159,10 +165,10 @@ void tiled_loop(const LoopSpace<N>& space, const std::array<char*, N>& base, Inn
 
 // Runs inner over every element of `shape` for N operands (operand 0 is the output and
 // decides the traversal order), in parallel for large shapes when OpenMP is on.
-template <std::size_t N, typename Inner>
-void elementwise_loop(const Shape& shape, const std::array<char*, N>& base,
-                      const std::array<const int64_t*, N>& byte_strides, Inner&& inner,
-                      int64_t grain = kParallelGrain) {
+template <std::size_t N>
+void elementwise_rows(const Shape& shape, const std::array<char*, N>& base,
+                      const std::array<const int64_t*, N>& byte_strides, RowFn<N> inner,
+                      int64_t grain) {
   int64_t numel = 1;
   for (int64_t s : shape) numel *= s;
   if (numel == 0) return;
@@ -201,8 +207,16 @@ void elementwise_loop(const Shape& shape, const std::array<char*, N>& base,
   }
   int64_t total = 1;
   for (int d = 0; d < space.ndim; ++d) total *= space.size[d];
-  parallel_for(total, grain,
-               [&](int64_t begin, int64_t end) { loop_range(space, base, begin, end, inner); });
+  parallel_for(total, grain, [&](int64_t begin, int64_t end) {
+    loop_range_rows<N>(space, base, begin, end, inner);
+  });
+}
+
+template <std::size_t N, typename Inner>
+void elementwise_loop(const Shape& shape, const std::array<char*, N>& base,
+                      const std::array<const int64_t*, N>& byte_strides, Inner&& inner,
+                      int64_t grain = kParallelGrain) {
+  elementwise_rows<N>(shape, base, byte_strides, RowFn<N>(inner), grain);
 }
 
 }  // namespace tensorbridge::kernels::cpu
