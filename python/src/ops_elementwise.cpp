@@ -838,8 +838,15 @@ PyObject* where_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
     PyObject* v[4];
     parse_args("where", args, nargs, kwnames, names, 3, 4, v);
     require_present(v[0], "where", "condition");
-    TB_CHECK(v[1] != nullptr && v[2] != nullptr, TypeError, "where(): needs condition, input and "
-             "other (the one-argument form, nonzero(as_tuple=True), is not supported)");
+    if (!given(v[1]) && !given(v[2]) && !given(v[3])) {  // where(condition)
+      static PyObject* nonzero = nullptr;  // tensorbridge._C.nonzero (ops_indexing.cpp), kept
+      if (nonzero == nullptr) {
+        nonzero = py::object(py::module_::import("tensorbridge._C").attr("nonzero")).release().ptr();
+      }
+      return py::handle(nonzero)(py::handle(v[0]), py::arg("as_tuple") = true).release().ptr();
+    }
+    TB_CHECK(given(v[1]) && given(v[2]), TypeError, "where(): takes condition alone "
+             "(nonzero(condition, as_tuple=True)) or condition, input and other");
     Arg cond, a, b;
     require_tensor(v[0], cond, "where", "condition");
     require_arg(v[1], a, "where", "input");
@@ -1278,8 +1285,9 @@ void bind_unary(py::module_& m, TensorClass& cls) {
 
 void bind_where_clamp(py::module_& m, TensorClass& cls) {
   add_function(m, "where", &where_function,
-               signature_v("where", false, {"condition", "input", "other"}, {"out=None"}) +
-                   "input where condition holds, other elsewhere (numbers allowed for both).");
+               signature_v("where", false, {"condition", "input=None", "other=None"}, {"out=None"}) +
+                   "input where condition holds, other elsewhere (numbers allowed for both);\n"
+                   "where(condition) alone is nonzero(condition, as_tuple=True).");
   add_fast_method(cls, "where", &where_method,
                   signature_v("where", true, {"condition", "other"}, {}) +
                       "self where condition holds, other elsewhere.");

@@ -703,8 +703,10 @@ def test_where():
     assert_matches(tb.where(c.reshape(3, 1), a, b.reshape(1, 3)), torch.where(tc.reshape(3, 1), ta, tb_.reshape(1, 3)))
     with pytest.raises(TypeError, match="condition.*bool"):
         tb.where(a, a, b)
-    with pytest.raises(TypeError, match="one-argument form"):
-        tb.where(c)
+    nz = tb.where(c.reshape(1, 3))  # the one-argument form is nonzero(as_tuple=True)
+    assert [t.tolist() for t in nz] == [t.tolist() for t in torch.where(tc.reshape(1, 3))]
+    with pytest.raises(TypeError, match="condition alone"):
+        tb.where(c, a)
 
 
 def test_clamp_and_clip():
