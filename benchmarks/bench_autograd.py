@@ -28,17 +28,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import tensorbridge as tb  # noqa: E402
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from bench_common import cpu_name  # noqa: E402
 
 
 def per_call_us(fn, number: int) -> float:

@@ -20,17 +20,7 @@ import numpy as np
 import torch
 
 import tensorbridge as tb
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from bench_common import cpu_name  # noqa: E402
 
 
 def best_us_pair(fn, fn_theirs, number: int, repeat: int) -> tuple[float, float]:

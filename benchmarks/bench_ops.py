@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import tensorbridge as tb  # noqa: E402
+from bench_common import cpu_name  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -194,17 +195,6 @@ def blas_line() -> str:
             parts.append(f"{info.get('internal_api')} {info.get('version')} ({os.path.basename(info.get('filepath', ''))}), "
                          f"kernel {info.get('architecture')}, {info.get('num_threads')} thread(s)")
     return "; ".join(parts) or "no BLAS found by threadpoolctl"
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:
