@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda_test_util.hpp"
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/cuda/cuda.hpp"
 #include "tensorbridge/ops/binary.hpp"
@@ -29,66 +30,11 @@ using tb::Shape;
 
 namespace {
 
-const tb::Device kGpu = tb::Device::cuda(0);
-
-// Skips without a GPU, unless TB_EXPECT_GPU is set (tests/gpu/run.sh sets it where
-// nvidia-smi sees one): then a runtime that finds no device (say, a driver too old for this
-// CUDA runtime) fails the test instead of skipping it silently.
-#define TB_REQUIRE_GPU()                                                                  \
-  do {                                                                                    \
-    if (!tensorbridge::cuda::is_available()) {                                            \
-      int count_ = 0;                                                                     \
-      const cudaError_t err_ = cudaGetDeviceCount(&count_);                               \
-      if (std::getenv("TB_EXPECT_GPU") != nullptr) {                                      \
-        FAIL() << "TB_EXPECT_GPU is set but the CUDA runtime finds no device: "           \
-               << cudaGetErrorString(err_);                                               \
-      }                                                                                   \
-      GTEST_SKIP() << "no CUDA device here";                                              \
-    }                                                                                     \
-  } while (0)
-
-// Reproducible values in [lo, hi) as `dtype` on the CPU.
-tb::TensorBase values(const Shape& shape, DType dtype = DType::Float32, double lo = -2,
-                      double hi = 2, uint64_t seed = 1) {
-  tb::Generator gen(seed);
-  tb::TensorBase t = tb::empty(shape, DType::Float64);
-  ops::uniform_(t, lo, hi, &gen);
-  return t.to(dtype);
-}
-
-// Same shape and dtype, every element within atol + rtol * |expected| (NaNs must match).
-void expect_close(const tb::TensorBase& gpu, const tb::TensorBase& cpu, double rtol = 1e-6,
-                  double atol = 1e-6) {
-  ASSERT_EQ(gpu.device(), kGpu);
-  ASSERT_EQ(gpu.shape(), cpu.shape());
-  ASSERT_EQ(gpu.dtype(), cpu.dtype());
-  const tb::TensorBase a = gpu.cpu().to(DType::Float64).contiguous();
-  const tb::TensorBase b = cpu.to(DType::Float64).contiguous();
-  const auto* pa = static_cast<const double*>(a.data_ptr());
-  const auto* pb = static_cast<const double*>(b.data_ptr());
-  for (int64_t i = 0; i < a.numel(); ++i) {
-    if (std::isnan(pb[i]) || std::isinf(pb[i])) {  // must match exactly
-      ASSERT_TRUE(std::isnan(pb[i]) ? std::isnan(pa[i]) : pa[i] == pb[i]) << "element " << i;
-      continue;
-    }
-    ASSERT_NEAR(pa[i], pb[i], atol + rtol * std::fabs(pb[i])) << "element " << i;
-  }
-}
-
-double tolerance(DType d) {
-  return d == DType::Float16 ? 2e-3 : d == DType::BFloat16 ? 1e-2 : d == DType::Float32 ? 2e-6 : 1e-12;
-}
-
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return {};
-}
+using tbtest::error_of;
+using tbtest::expect_close;
+using tbtest::kGpu;
+using tbtest::tolerance;
+using tbtest::values;
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda_test_util.hpp"
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/cuda/cuda.hpp"
 #include "tensorbridge/interop/dlpack.hpp"
@@ -24,32 +25,7 @@ using tb::Shape;
 
 namespace {
 
-// Skips without a GPU, unless TB_EXPECT_GPU is set (tests/gpu/run.sh sets it where
-// nvidia-smi sees one): then a runtime that finds no device (say, a driver too old for this
-// CUDA runtime) fails the test instead of skipping it silently.
-#define TB_REQUIRE_GPU()                                                                  \
-  do {                                                                                    \
-    if (!tensorbridge::cuda::is_available()) {                                            \
-      int count_ = 0;                                                                     \
-      const cudaError_t err_ = cudaGetDeviceCount(&count_);                               \
-      if (std::getenv("TB_EXPECT_GPU") != nullptr) {                                      \
-        FAIL() << "TB_EXPECT_GPU is set but the CUDA runtime finds no device: "           \
-               << cudaGetErrorString(err_);                                               \
-      }                                                                                   \
-      GTEST_SKIP() << "no CUDA device here";                                              \
-    }                                                                                     \
-  } while (0)
-
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return {};
-}
+using tbtest::error_of;
 
 // 0, 1, 2, ... as float32 on the CPU.
 tb::TensorBase iota(const Shape& shape, DType dtype = DType::Float32) {
