@@ -8,10 +8,15 @@
 //
 // Covered on CUDA: add/sub (with alpha), mul, div, maximum, minimum and the comparisons;
 // neg, abs, relu, square, sign and the floating functions (exp, log, sqrt, sin, tanh,
-// sigmoid, erf, ...); sum, mean, max/min/amax/amin over any dims; matrix products
-// (cuBLAS); copies between any real dtypes and layouts, and fills. Dtypes: float32,
-// float64, float16, bfloat16 (computed in float32), int32, int64. Other ops and dtypes
-// raise TypeError naming them.
+// sigmoid, erf, ...); clamp (scalar or tensor bounds, through maximum/minimum); sum, mean,
+// max/min/amax/amin over any dims; max/min with indices along a dim and argmax/argmin;
+// where and masked_fill (any dtype); gather, scatter (tensor or scalar source),
+// scatter_add, index_select, index_add (with device-side index bounds checks raising
+// IndexError); uniform_, normal_, random_, bernoulli_ (Philox, the CPU's stream for a
+// seed); cumsum, cumprod; matrix products (cuBLAS); copies between any real dtypes and
+// layouts, and fills. Dtypes: float32, float64, float16, bfloat16 (computed in float32),
+// int32, int64 (selections and copies: every dtype). Other ops and dtypes raise TypeError
+// or DeviceError naming them.
 #include <cuda_runtime.h>
 
 #include <cstring>
@@ -28,8 +33,11 @@
 #include "tensorbridge/kernels/cuda/copy.cuh"
 #include "tensorbridge/kernels/cuda/elementwise.cuh"
 #include "tensorbridge/kernels/cuda/gemm.cuh"
+#include "tensorbridge/kernels/cuda/indexing.cuh"
 #include "tensorbridge/kernels/cuda/math.cuh"
+#include "tensorbridge/kernels/cuda/random.cuh"
 #include "tensorbridge/kernels/cuda/reduce.cuh"
+#include "tensorbridge/kernels/cuda/scan.cuh"
 #include "tensorbridge/ops/device_dispatch.hpp"
 
 namespace tensorbridge::cuda::detail {
@@ -162,8 +170,60 @@ inline void fill_kernel(const TensorBase& dst, const Scalar& value, const Stream
   kc::fill(dst, value, stream.handle());
 }
 
-inline const ops::DeviceKernels kCudaKernels = {&binary_kernel, &unary_kernel, &reduce_kernel,
-                                                &gemm_kernel};
+inline void where_kernel(const TensorBase& out, const TensorBase& cond, const TensorBase* a,
+                         const Scalar& sa, const TensorBase* b, const Scalar& sb) {
+  DeviceGuard guard(out.device());
+  kc::where(out, cond, a, sa, b, sb, current_stream(out.device().index()).handle());
+}
+
+inline void arg_extreme_kernel(const char* op, const TensorBase& values, const TensorBase& indices,
+                               const TensorBase& x) {
+  DeviceGuard guard(x.device());
+  const cudaStream_t stream = current_stream(x.device().index()).handle();
+  const bool is_max = std::string_view(op) == "max";
+  kc::visit_math_dtype(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (is_max) {
+      kc::launch_arg_extreme<T, true>(op, values, indices, x, stream);
+    } else {
+      kc::launch_arg_extreme<T, false>(op, values, indices, x, stream);
+    }
+  });
+}
+
+inline void check_indices_kernel(const char* op, const TensorBase& index, int64_t size,
+                                 int64_t dim) {
+  DeviceGuard guard(index.device());
+  kc::check_indices(op, index, size, dim, current_stream(index.device().index()));
+}
+
+inline void gather_kernel(const char* op, const TensorBase& out, const TensorBase& self,
+                          int64_t dim, const TensorBase& index) {
+  DeviceGuard guard(out.device());
+  kc::gather(op, out, self, dim, index, current_stream(out.device().index()).handle());
+}
+
+inline void scatter_kernel(const char* op, bool add, const TensorBase& self, int64_t dim,
+                           const TensorBase& index, const TensorBase* src, const Scalar& value) {
+  DeviceGuard guard(self.device());
+  kc::scatter(op, add, self, dim, index, src, value,
+              current_stream(self.device().index()).handle());
+}
+
+inline void random_kernel(const char* op, const TensorBase& out, const ops::DeviceRandom& spec) {
+  DeviceGuard guard(out.device());
+  kc::random(op, out, spec, current_stream(out.device().index()).handle());
+}
+
+inline void scan_kernel(const char* op, const TensorBase& out, const TensorBase& x, int64_t dim) {
+  DeviceGuard guard(out.device());
+  kc::scan(op, out, x, dim, current_stream(out.device().index()).handle());
+}
+
+inline const ops::DeviceKernels kCudaKernels = {
+    &binary_kernel, &unary_kernel,  &reduce_kernel,  &gemm_kernel, &where_kernel,
+    &arg_extreme_kernel, &check_indices_kernel, &gather_kernel, &scatter_kernel,
+    &random_kernel, &scan_kernel};
 inline const CopyKernels kCudaCopyKernels = {&copy_kernel, &fill_kernel};
 
 inline bool register_kernels() {

@@ -231,17 +231,20 @@ TB_DEFINE_BINARY_OP(bitwise_right_shift, kIntKind, ResultRule::Common, ShiftRigh
 // cond ? a : b elementwise; cond must be bool; a and b promote like a binary op's operands.
 inline TensorBase where(const TensorBase& cond, const Operand& a, const Operand& b) {
   constexpr const char* op = "where";
-  tensorbridge::detail::check_cpu(cond, op);
   TB_CHECK(cond.dtype() == DType::Bool, TypeError, op,
            ": expected condition to be a boolean tensor, but got a tensor with dtype ",
            cond.dtype(), " (shape ", shape_str(cond.shape()), ")");
   const DType dtype = detail::common_dtype(a, b, op);
   Shape shape = cond.shape();
   for (const Operand* o : {&a, &b}) {
-    if (o->is_tensor()) {
-      tensorbridge::detail::check_cpu(o->tensor(), op);
-      shape = broadcast_shapes(shape, o->tensor().shape(), op);
-    }
+    if (o->is_tensor()) shape = broadcast_shapes(shape, o->tensor().shape(), op);
+  }
+  if (!cond.device().is_cpu() || detail::on_device(a) || detail::on_device(b)) {
+    return detail::device_where(cond, a, b, dtype, shape);
+  }
+  tensorbridge::detail::check_cpu(cond, op);
+  for (const Operand* o : {&a, &b}) {
+    if (o->is_tensor()) tensorbridge::detail::check_cpu(o->tensor(), op);
   }
   TensorBase out = tensorbridge::detail::new_cpu_tensor(shape, dtype, op);
   const TensorBase ta = a.is_tensor() ? a.tensor().to(dtype) : TensorBase();

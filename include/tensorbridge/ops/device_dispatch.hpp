@@ -6,17 +6,35 @@
 // compiled by nvcc that includes <tensorbridge/cuda/kernels.cuh> fills the table; without
 // it a device op raises DeviceError saying how to build the kernels in. Operands on
 // different devices raise DeviceError naming both.
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tensorbridge/core/device_copy.hpp"
 #include "tensorbridge/core/device_hooks.hpp"
 #include "tensorbridge/core/scalar.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/ops/elementwise.hpp"
+#include "tensorbridge/ops/generator.hpp"
 
 namespace tensorbridge::ops {
+
+// What a random kernel draws: the distribution (by op name: "uniform_" in [a, b), "normal_"
+// with mean a and standard deviation b, "random_" integers low + bits % range, "bernoulli_"
+// with probability a or, when probs is set, probs[i] (float64, contiguous, out's shape)),
+// and the generator's blocks: block k is philox4x32_10({first + k}, key), element i of the
+// output uses block i / per_block, exactly as the CPU ops lay out their stream.
+struct DeviceRandom {
+  uint64_t first = 0;
+  uint32_t key[2] = {0, 0};
+  int per_block = 2;
+  double a = 0, b = 0;
+  int64_t low = 0;
+  uint64_t range = 0;
+  const TensorBase* probs = nullptr;
+};
 
 // Device kernels. Every tensor passed lives on one device; the front ends below have
 // already converted inputs to the compute dtype and broadcast them to the output's shape.
@@ -35,6 +53,32 @@ struct DeviceKernels {
   // b [batch..., k, n] of out's dtype; out is contiguous.
   void (*gemm)(const char* op, const TensorBase& out, const TensorBase& a, const TensorBase& b,
                const Scalar& alpha, const Scalar& beta);
+  // out = cond ? a : b elementwise: cond bool, a and b of out's dtype (any dtype), all
+  // broadcast to out's shape; a null tensor means the scalar. out may be b (masked_fill_).
+  void (*where)(const TensorBase& out, const TensorBase& cond, const TensorBase* a,
+                const Scalar& sa, const TensorBase* b, const Scalar& sb);
+  // values and int64 indices (contiguous, x's shape without its last dim) = the max ("max")
+  // or min ("min") along x's last dim and the index of its first occurrence; NaN counts as
+  // the extreme, as on the CPU.
+  void (*arg_extreme)(const char* op, const TensorBase& values, const TensorBase& indices,
+                      const TensorBase& x);
+  // IndexError naming op, the first bad index found, dim and size unless every element of
+  // the int64 tensor index is in [0, size). Waits for the device (one small read back).
+  void (*check_indices)(const char* op, const TensorBase& index, int64_t size, int64_t dim);
+  // out[i] = self[i with its `dim` coordinate replaced by index[i]] for every i of index's
+  // shape (= out's; index int64, already checked; a 0-d self has one element along dim 0).
+  void (*gather)(const char* op, const TensorBase& out, const TensorBase& self, int64_t dim,
+                 const TensorBase& index);
+  // self[i with `dim` replaced by index[i]] = src[i] (a null src: the scalar), or += with
+  // add (atomics), for every i of index's shape; src has self's dtype and index's shape.
+  // Repeated indices without add: one of the writes wins, unspecified which.
+  void (*scatter)(const char* op, bool add, const TensorBase& self, int64_t dim,
+                  const TensorBase& index, const TensorBase* src, const Scalar& value);
+  // out (contiguous) filled in row-major order from consecutive Philox blocks of `spec`.
+  void (*random)(const char* op, const TensorBase& out, const DeviceRandom& spec);
+  // out (contiguous, x's shape, int64 for integer x) = the inclusive "cumsum" / "cumprod"
+  // of x along dim; x is float32, float64, float16, bfloat16 or int64.
+  void (*scan)(const char* op, const TensorBase& out, const TensorBase& x, int64_t dim);
 };
 inline const DeviceKernels* device_kernels = nullptr;
 
@@ -206,6 +250,162 @@ inline TensorBase device_matmul(const TensorBase& a, const TensorBase& b, const 
   if (use_addend) out.copy_(addend, false);
   kernels.gemm(op, out, a, b, alpha, use_addend ? beta : Scalar(0));
   return out;
+}
+
+// The table's entry `fn`, or the missing-kernels DeviceError (a table without it).
+template <typename Fn>
+Fn require_kernel(Fn fn, const char* op, Device device) {
+  if (fn == nullptr) tensorbridge::detail::throw_missing_kernels(op, device);
+  return fn;
+}
+
+// where(cond, a, b) with an operand on a device.
+inline TensorBase device_where(const TensorBase& cond, const Operand& a, const Operand& b,
+                               DType dtype, const Shape& shape) {
+  constexpr const char* op = "where";
+  const Device device =
+      common_device(op, {&cond, a.is_tensor() ? &a.tensor() : nullptr,
+                         b.is_tensor() ? &b.tensor() : nullptr});
+  const auto where = require_kernel(require_kernels(op, device).where, op, device);
+  TensorBase out = tensorbridge::detail::new_tensor(shape, dtype, device, op);
+  TensorBase ta, tb;
+  if (a.is_tensor()) ta = a.tensor().to(device, dtype).expand(shape);
+  if (b.is_tensor()) tb = b.tensor().to(device, dtype).expand(shape);
+  where(out, cond.expand(shape), ta.defined() ? &ta : nullptr, a.is_tensor() ? Scalar() : a.scalar(),
+        tb.defined() ? &tb : nullptr, b.is_tensor() ? Scalar() : b.scalar());
+  return out;
+}
+
+// masked_fill_ with self or mask on a device; mask is bool and broadcasts to self.
+inline void device_masked_fill_(const TensorBase& self, const TensorBase& mask,
+                                const Scalar& value, const char* op) {
+  const Device device = common_device(op, {&self, &mask});
+  const auto where = require_kernel(require_kernels(op, device).where, op, device);
+  where(self, mask.expand(self.shape()), nullptr, value, &self, Scalar());
+}
+
+// max/min along a dim for x on a device: values and int64 indices of `outer` (x's shape
+// without the reduced dim), from x with that dim moved last.
+inline std::pair<TensorBase, TensorBase> device_arg_extreme(const char* op, bool is_max,
+                                                            const TensorBase& line,
+                                                            const Shape& outer) {
+  const Device device = line.device();
+  const auto kernel = require_kernel(require_kernels(op, device).arg_extreme, op, device);
+  // The narrow integers (and bool) compare exactly as int64, which has a kernel.
+  const DType d = line.dtype();
+  const bool widen = is_integral(d, true) && d != DType::Int32 && d != DType::Int64 &&
+                     d != DType::UInt64;
+  const TensorBase x = widen ? line.to(device, DType::Int64) : line;
+  TensorBase values = tensorbridge::detail::new_tensor(outer, x.dtype(), device, op);
+  TensorBase indices = tensorbridge::detail::new_tensor(outer, DType::Int64, device, op);
+  kernel(is_max ? "max" : "min", values, indices, x);
+  return {widen ? values.to(device, d) : values, indices};
+}
+
+// An int64 copy of an index on `device` (int32 widened), after the dtype check.
+inline TensorBase device_index(const TensorBase& index, Device device, const char* op) {
+  TB_CHECK(index.device() == device, DeviceError, op,
+           ": expected the index on the same device as the indexed tensor, but found ",
+           describe_tensor(index), " and a tensor on ", device);
+  TB_CHECK(index.dtype() == DType::Int64 || index.dtype() == DType::Int32, TypeError, op,
+           ": expected index to be an int64 or int32 tensor, but got ", index.dtype(), " (shape ",
+           shape_str(index.shape()), ", device ", index.device(), ")");
+  return index.dtype() == DType::Int64 ? index : index.to(device, DType::Int64);
+}
+
+// gather for self on a device; index has passed the shape checks.
+inline TensorBase device_gather(const TensorBase& self, int64_t dim, const TensorBase& index,
+                                const char* op) {
+  const Device device = self.device();
+  const DeviceKernels& kernels = require_kernels(op, device);
+  const TensorBase idx = device_index(index, device, op);
+  TensorBase out = tensorbridge::detail::new_tensor(idx.shape(), self.dtype(), device, op);
+  if (idx.numel() == 0) return out;
+  require_kernel(kernels.check_indices, op, device)(op, idx,
+                                                    self.dim() == 0 ? 1 : self.shape()[dim], dim);
+  require_kernel(kernels.gather, op, device)(op, out, self, dim, idx);
+  return out;
+}
+
+// scatter_/scatter_add_ for self on a device: shapes and dtypes checked, src (or value)
+// restricted to index's shape. Returns after the kernel; the caller bumps the version.
+inline void device_scatter_(const TensorBase& self, int64_t dim, const TensorBase& index,
+                            const TensorBase& src, const Scalar& value, bool add,
+                            const char* op) {
+  const Device device = common_device(op, {&self, &src});
+  const DeviceKernels& kernels = require_kernels(op, device);
+  const TensorBase idx = device_index(index, device, op);
+  if (idx.numel() == 0) return;
+  require_kernel(kernels.check_indices, op, device)(op, idx,
+                                                    self.dim() == 0 ? 1 : self.shape()[dim], dim);
+  require_kernel(kernels.scatter, op, device)(op, add, self, dim, idx,
+                                              src.defined() ? &src : nullptr, value);
+}
+
+// index_select for self on a device: a gather with the 1-D index spread over the other dims.
+inline TensorBase device_index_select(const TensorBase& self, int64_t dim, const TensorBase& index,
+                                      const char* op) {
+  const TensorBase flat = device_index(index, self.device(), op).reshape({-1});
+  const int64_t n = flat.numel();
+  TB_CHECK(self.dim() > 0 || n == 1, ValueError, op,
+           ": a 0-d tensor can be indexed by exactly one index, but got ", n);
+  if (self.dim() == 0) return device_gather(self, 0, flat.reshape({}), op);
+  Shape out_shape = self.shape();
+  out_shape[dim] = n;
+  Shape line(self.shape().size(), 1);
+  line[dim] = n;
+  // gather's index may be smaller than self outside dim only; out has self's sizes there.
+  return device_gather(self, dim, flat.reshape(line).expand(out_shape), op);
+}
+
+// index_add_ for self on a device (shapes and dtypes checked): a scatter_add of
+// alpha * source with the 1-D index spread over source's shape.
+inline void device_index_add_(const TensorBase& self, int64_t dim, const TensorBase& index,
+                              const TensorBase& source, const Scalar& alpha, const char* op) {
+  const Device device = common_device(op, {&self, &source});
+  const DeviceKernels& kernels = require_kernels(op, device);
+  const TensorBase flat = device_index(index, device, op).reshape({-1});
+  TensorBase src = source;
+  if (!(alpha.to<complex128>() == complex128(1))) {
+    src = tensorbridge::detail::new_tensor(source.shape(), source.dtype(), device, op);
+    kernels.binary("mul", src, &source, Scalar(), nullptr, alpha, Scalar(1));
+  } else if (tensorbridge::detail::may_overlap(self, source)) {
+    src = source.clone();
+  }
+  Shape line(static_cast<std::size_t>(self.dim()), 1);
+  if (self.dim() > 0) line[dim] = flat.numel();
+  const TensorBase idx = flat.reshape(line).expand(src.shape());
+  device_scatter_(self, self.dim() == 0 ? 0 : dim, idx, src, Scalar(), true, op);
+}
+
+// The random ops on a device: blocks reserved like the CPU op reserves them, values drawn
+// into self (through a contiguous buffer when self is strided).
+inline void device_random_(const TensorBase& self, Generator& gen, DeviceRandom spec,
+                           const char* op) {
+  const Device device = self.device();
+  const auto kernel = require_kernel(require_kernels(op, device).random, op, device);
+  const int64_t n = self.numel();
+  if (n == 0) return;
+  const auto blocks = static_cast<uint64_t>((n + spec.per_block - 1) / spec.per_block);
+  const Generator::Reservation r = gen.reserve(blocks);
+  spec.first = r.first;
+  spec.key[0] = r.key[0];
+  spec.key[1] = r.key[1];
+  if (self.is_contiguous()) {
+    kernel(op, self, spec);
+    return;
+  }
+  const TensorBase buffer = tensorbridge::detail::new_tensor(self.shape(), self.dtype(), device, op);
+  kernel(op, buffer, spec);
+  self.copy_(buffer, false);
+}
+
+// cumsum/cumprod of `in` on a device into `out` (x's shape, int64 for integer x).
+inline void device_scan(const char* op, const TensorBase& out, const TensorBase& in, int64_t dim) {
+  const Device device = in.device();
+  const auto kernel = require_kernel(require_kernels(op, device).scan, op, device);
+  const TensorBase x = is_integral(in.dtype(), true) ? in.to(device, DType::Int64) : in;
+  kernel(op, out, x, dim);
 }
 
 }  // namespace detail

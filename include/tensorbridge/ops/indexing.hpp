@@ -20,6 +20,7 @@
 #include "tensorbridge/core/strided_loop.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/kernels/cpu/ordered_loop.hpp"
+#include "tensorbridge/ops/device_dispatch.hpp"
 
 namespace tensorbridge {
 namespace ops {
@@ -140,7 +141,6 @@ inline Shape broadcast_self_mask(const TensorBase& self, const TensorBase& mask,
 }
 
 inline void check_mask(const TensorBase& mask, const char* op) {
-  core::check_cpu(mask, op);
   TB_CHECK(mask.dtype() == DType::Bool, TypeError, op,
            ": expected a bool mask, but got a mask of dtype ", mask.dtype(), " (shape ",
            shape_str(mask.shape()), ")");
@@ -155,6 +155,11 @@ enum class ScatterMode { Assign, Add };
 inline void scatter_kernel(const TensorBase& self, int64_t dim, const TensorBase& index,
                            const TensorBase& src, const Scalar& value, ScatterMode mode,
                            const char* op) {
+  const bool add = mode == ScatterMode::Add;
+  if (!self.device().is_cpu() || (src.defined() && !src.device().is_cpu())) {
+    return ops::detail::device_scatter_(self, dim, index, src, value, add, op);
+  }
+  core::check_cpu(self, op);
   const TensorBase idx = checked_index(index, op);
   const int64_t size = dim_size(self, dim);
   const int64_t dim_bytes = dim_stride(self, dim) * static_cast<int64_t>(self.element_size());
@@ -177,7 +182,7 @@ inline void scatter_kernel(const TensorBase& self, int64_t dim, const TensorBase
             check_in_range(j, size, dim, op);
             T* dst = reinterpret_cast<T*>(p[0] + i * s[0] + j * dim_bytes);
             const T v = *reinterpret_cast<const T*>(p[2] + i * s[2]);
-            *dst = mode == ScatterMode::Add ? add_values(*dst, v) : v;
+            *dst = add ? add_values(*dst, v) : v;
           }
         });
   });
@@ -185,11 +190,9 @@ inline void scatter_kernel(const TensorBase& self, int64_t dim, const TensorBase
 
 inline void check_scatter(const TensorBase& self, int64_t& dim, const TensorBase& index,
                           const TensorBase& src, const char* op) {
-  core::check_cpu(self, op);
   dim = wrap_dim(dim, self.dim(), op);
   check_index_shape(self, dim, index, op);
   if (!src.defined()) return;
-  core::check_cpu(src, op);
   TB_CHECK(src.dtype() == self.dtype(), TypeError, op,
            ": expected self and src to have the same dtype, but got ", self.dtype(), " and ",
            src.dtype());
@@ -218,9 +221,10 @@ inline TensorBase scatter_source(const TensorBase& self, const TensorBase& index
 inline TensorBase gather(const TensorBase& self, int64_t dim, const TensorBase& index) {
   using namespace index_detail;
   const char* op = "gather";
-  core::check_cpu(self, op);
   dim = wrap_dim(dim, self.dim(), op);
   check_index_shape(self, dim, index, op);
+  if (!self.device().is_cpu()) return ops::detail::device_gather(self, dim, index, op);
+  core::check_cpu(self, op);
   const TensorBase idx = checked_index(index, op);
   TensorBase out = core::new_cpu_tensor(idx.shape(), self.dtype(), op);
   const int64_t size = dim_size(self, dim);
@@ -299,10 +303,11 @@ inline TensorBase scatter_add(const TensorBase& self, int64_t dim, const TensorB
 inline TensorBase index_select(const TensorBase& self, int64_t dim, const TensorBase& index) {
   using namespace index_detail;
   const char* op = "index_select";
-  core::check_cpu(self, op);
   dim = wrap_dim(dim, self.dim(), op);
   TB_CHECK(index.dim() <= 1, ValueError, op, ": index must be 0-D or 1-D, but got shape ",
            shape_str(index.shape()));
+  if (!self.device().is_cpu()) return ops::detail::device_index_select(self, dim, index, op);
+  core::check_cpu(self, op);
   const TensorBase idx = checked_index(index, op).reshape({-1});
   const int64_t n = idx.numel();
   TB_CHECK(self.dim() > 0 || n == 1, ValueError, op,
@@ -348,15 +353,14 @@ inline const TensorBase& index_add_(const TensorBase& self, int64_t dim, const T
   using namespace index_detail;
   const char* op = "index_add_";
   self.check_writable(op);
-  core::check_cpu(self, op);
-  core::check_cpu(source, op);
   dim = wrap_dim(dim, self.dim(), op);
   TB_CHECK(index.dim() <= 1, ValueError, op, ": index must be 0-D or 1-D, but got shape ",
            shape_str(index.shape()));
   TB_CHECK(source.dtype() == self.dtype(), TypeError, op,
            ": expected self and source to have the same dtype, but got ", self.dtype(), " and ",
            source.dtype());
-  const TensorBase idx = checked_index(index, op).reshape({-1});
+  const bool device = !self.device().is_cpu() || !source.device().is_cpu();
+  const TensorBase idx = device ? index : checked_index(index, op).reshape({-1});
   const int64_t n = idx.numel();
   bool shapes_ok = source.dim() == self.dim() && dim_size(source, dim) == n;
   for (int64_t d = 0; shapes_ok && d < self.dim(); ++d) {
@@ -365,6 +369,13 @@ inline const TensorBase& index_add_(const TensorBase& self, int64_t dim, const T
   TB_CHECK(shapes_ok, ValueError, op, ": source of shape ", shape_str(source.shape()),
            " does not match self of shape ", shape_str(self.shape()), " with ", n,
            " indices along dimension ", dim);
+  if (device) {
+    ops::detail::device_index_add_(self, dim, index, source, alpha, op);
+    self.bump_version();
+    return self;
+  }
+  core::check_cpu(self, op);
+  core::check_cpu(source, op);
   const TensorBase src = core::may_overlap(self, source) ? source.clone() : source;
   const int64_t size = dim_size(self, dim);
   Shape slice_shape = self.shape();
@@ -412,11 +423,17 @@ inline const TensorBase& masked_fill_(const TensorBase& self, const TensorBase& 
   using namespace index_detail;
   const char* op = "masked_fill_";
   self.check_writable(op);
-  core::check_cpu(self, op);
   check_mask(mask, op);
   TB_CHECK(broadcasts_to(mask.shape(), self.shape()), ValueError, op, ": mask of shape ",
            shape_str(mask.shape()), " cannot be broadcast to the tensor's shape ",
            shape_str(self.shape()));
+  if (!self.device().is_cpu() || !mask.device().is_cpu()) {
+    ops::detail::device_masked_fill_(self, mask, value, op);
+    self.bump_version();
+    return self;
+  }
+  core::check_cpu(self, op);
+  core::check_cpu(mask, op);
   const TensorBase m = mask.expand(self.shape());
   const std::vector<int64_t> self_bs = self.byte_strides(), mask_bs = m.byte_strides();
   visit_dtype(self.dtype(), [&](auto tag) {
@@ -453,6 +470,7 @@ inline TensorBase masked_select(const TensorBase& self, const TensorBase& mask) 
   using namespace index_detail;
   const char* op = "masked_select";
   core::check_cpu(self, op);
+  core::check_cpu(mask, op);
   check_mask(mask, op);
   const Shape shape = broadcast_self_mask(self, mask, op);
   const TensorBase s = self.expand(shape);

@@ -24,6 +24,7 @@
 
 #include "tensorbridge/core/copy.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/ops/device_dispatch.hpp"
 #include "tensorbridge/ops/generator.hpp"
 
 namespace tensorbridge {
@@ -149,7 +150,17 @@ void fill_row_major(const TensorBase& self, Fill&& fill) {
 
 inline void check_target(const TensorBase& self, const char* op) {
   self.check_writable(op);
-  ::tensorbridge::detail::check_cpu(self, op);
+}
+
+// A tensor on a device draws the same blocks of the generator, in the same positions, on
+// the device (ops/device_dispatch.hpp); `per_block` is the CPU op's elements per block.
+inline bool drawn_on_device(const TensorBase& self, Generator* gen, int per_block,
+                            ops::DeviceRandom spec, const char* op) {
+  if (self.device().is_cpu()) return false;
+  spec.per_block = per_block;
+  ops::detail::device_random_(self, pick(gen), spec, op);
+  self.bump_version();
+  return true;
 }
 
 inline void check_floating(DType dtype, const TensorBase* self, const char* op) {
@@ -168,6 +179,12 @@ inline const TensorBase& uniform_(const TensorBase& self, double from = 0.0, dou
   check_floating(self.dtype(), &self, "uniform_");
   TB_CHECK(std::isfinite(from) && std::isfinite(to) && from <= to, ValueError,
            "uniform_: expected finite from <= to, but got from=", from, " and to=", to);
+  ops::DeviceRandom spec;
+  spec.a = from;
+  spec.b = to;
+  if (drawn_on_device(self, gen, self.dtype() == DType::Float64 ? 2 : 4, spec, "uniform_")) {
+    return self;
+  }
   Generator& g = pick(gen);
   visit_dtype(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -205,6 +222,10 @@ inline const TensorBase& normal_(const TensorBase& self, double mean = 0.0, doub
   TB_CHECK(stddev >= 0.0 && std::isfinite(stddev) && std::isfinite(mean), ValueError,
            "normal_: expected a finite mean and std >= 0, but got mean=", mean, " and std=",
            stddev);
+  ops::DeviceRandom spec;
+  spec.a = mean;
+  spec.b = stddev;
+  if (drawn_on_device(self, gen, 2, spec, "normal_")) return self;
   Generator& g = pick(gen);
   visit_dtype(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -251,6 +272,10 @@ inline const TensorBase& random_(const TensorBase& self, int64_t low, int64_t hi
   });
   TB_CHECK(fits, ValueError, "random_: the range [", low, ", ", high, ") does not fit in ", dtype);
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  ops::DeviceRandom spec;
+  spec.low = low;
+  spec.range = range;
+  if (drawn_on_device(self, gen, 2, spec, "random_")) return self;
   Generator& g = pick(gen);
   visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -276,6 +301,9 @@ inline const TensorBase& bernoulli_(const TensorBase& self, double p = 0.5,
   using namespace random_detail;
   check_target(self, "bernoulli_");
   TB_CHECK(p >= 0.0 && p <= 1.0, ValueError, "bernoulli_: expected 0 <= p <= 1, but got p=", p);
+  ops::DeviceRandom spec;
+  spec.a = p;
+  if (drawn_on_device(self, gen, 2, spec, "bernoulli_")) return self;
   Generator& g = pick(gen);
   visit_dtype(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -296,7 +324,7 @@ inline const TensorBase& bernoulli_(const TensorBase& self, const TensorBase& p,
                                     Generator* gen = nullptr) {
   using namespace random_detail;
   check_target(self, "bernoulli_");
-  ::tensorbridge::detail::check_cpu(p, "bernoulli_");
+  ops::detail::common_device("bernoulli_", {&self, &p});
   check_floating(p.dtype(), &p, "bernoulli_");
   bool broadcastable = p.dim() <= self.dim();
   for (int64_t i = 1; broadcastable && i <= p.dim(); ++i) {
@@ -305,12 +333,20 @@ inline const TensorBase& bernoulli_(const TensorBase& self, const TensorBase& p,
   }
   TB_CHECK(broadcastable, ValueError, "bernoulli_: probabilities of shape ", shape_str(p.shape()),
            " cannot be broadcast to the tensor's shape ", shape_str(self.shape()));
-  const TensorBase probs = p.expand(self.shape()).to(DType::Float64, true);  // row-major copy
+  const TensorBase on_device = p.device().is_cpu()
+                                   ? TensorBase()
+                                   : p.expand(self.shape()).to(p.device(), DType::Float64, false, true);
+  // Row-major float64 copy, checked on the host (for a device tensor: one read back).
+  const TensorBase probs =
+      on_device.defined() ? on_device.cpu() : p.expand(self.shape()).to(DType::Float64, true);
   const auto* pr = static_cast<const double*>(probs.data_ptr());
   for (int64_t i = 0; i < probs.numel(); ++i) {
     TB_CHECK(pr[i] >= 0.0 && pr[i] <= 1.0, ValueError,
              "bernoulli_: expected all probabilities in [0, 1], but got ", pr[i]);
   }
+  ops::DeviceRandom spec;
+  spec.probs = &on_device;
+  if (drawn_on_device(self, gen, 2, spec, "bernoulli_")) return self;
   Generator& g = pick(gen);
   visit_dtype(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -329,7 +365,7 @@ inline const TensorBase& bernoulli_(const TensorBase& self, const TensorBase& p,
 // A new tensor of 0s and 1s drawn with the probabilities in `probs` (same shape and dtype).
 inline TensorBase bernoulli(const TensorBase& probs, Generator* gen = nullptr) {
   TensorBase out =
-      ::tensorbridge::detail::new_cpu_tensor(probs.shape(), probs.dtype(), "bernoulli");
+      ::tensorbridge::detail::new_tensor(probs.shape(), probs.dtype(), probs.device(), "bernoulli");
   bernoulli_(out, probs, gen);
   return out;
 }

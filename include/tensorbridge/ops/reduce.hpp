@@ -193,7 +193,6 @@ TensorBase logical_reduce(const char* op, const TensorBase& x, const std::vector
 // Values and first indices of the extremes along one dim.
 template <bool kMax>
 ValuesIndices arg_extreme(const char* op, const TensorBase& x, int64_t dim, bool keepdim) {
-  tensorbridge::detail::check_cpu(x, op);
   check_kind(kRealKinds, x.dtype(), op, x);
   const int64_t d = wrap_dim(dim, x.dim(), op);
   if (x.dim() > 0) {
@@ -202,6 +201,12 @@ ValuesIndices arg_extreme(const char* op, const TensorBase& x, int64_t dim, bool
   }
   const TensorBase line = x.dim() == 0 ? x.reshape({1}) : x.movedim(d, -1);
   const Shape outer(line.shape().begin(), line.shape().end() - 1);
+  if (!x.device().is_cpu()) {
+    auto [values, indices] = device_arg_extreme(op, kMax, line, outer);
+    if (keepdim && x.dim() > 0) return {values.unsqueeze(d), indices.unsqueeze(d)};
+    return {values, indices};
+  }
+  tensorbridge::detail::check_cpu(x, op);
   TensorBase values = tensorbridge::detail::new_cpu_tensor(outer, x.dtype(), op);
   TensorBase indices = tensorbridge::detail::new_cpu_tensor(outer, DType::Int64, op);
   std::vector<int64_t> in_strides = line.byte_strides();
@@ -257,12 +262,18 @@ template <typename Make>
 TensorBase scan(const char* op, const TensorBase& x, int64_t dim, std::optional<DType> dtype,
                 Make&& make) {
   const TensorBase in = dtype ? x.to(*dtype) : x;
-  tensorbridge::detail::check_cpu(in, op);
   const int64_t d = wrap_dim(dim, in.dim(), op);
-  TensorBase out = tensorbridge::detail::new_cpu_tensor(in.shape(), sum_dtype(in.dtype()), op);
+  TensorBase out =
+      tensorbridge::detail::new_tensor(in.shape(), sum_dtype(in.dtype()), in.device(), op);
   // An explicit dtype is the result's dtype too (integers still accumulate in int64).
   const DType result = dtype ? *dtype : out.dtype();
-  if (in.numel() == 0) return out.to(result);
+  if (in.numel() == 0) return out.to(out.device(), result);
+  if (!in.device().is_cpu()) {
+    check_kind(kRealKinds, in.dtype(), op, in);  // complex scans have no CUDA kernel
+    device_scan(op, out, in, d);
+    return out.to(out.device(), result);
+  }
+  tensorbridge::detail::check_cpu(in, op);
   const TensorBase line = in.dim() == 0 ? in.reshape({1}) : in.movedim(d, -1);
   const TensorBase out_line = out.dim() == 0 ? out.reshape({1}) : out.movedim(d, -1);
   std::vector<int64_t> si = line.byte_strides();

@@ -269,6 +269,12 @@ inline TensorBase isfinite(const TensorBase& x) {
 inline TensorBase clamp(const TensorBase& x, const std::optional<Scalar>& min,
                         const std::optional<Scalar>& max = std::nullopt) {
   const DType dtype = detail::clamp_dtype(x, min, max, "clamp");
+  if (!x.device().is_cpu()) {  // maximum/minimum with scalars: the same NaN and min > max rules
+    detail::check_kind(kIntKind | kFloatKind, dtype, "clamp", x);
+    const TensorBase in = x.to(x.device(), dtype);
+    const TensorBase lower = min ? ops::maximum(in, *min) : in;
+    return max ? ops::minimum(lower, *max) : lower;
+  }
   return detail::unary_op<kIntKind | kFloatKind>("clamp", detail::UnaryRule::Same, false,
                                                  x.to(dtype), detail::ClampMake{&min, &max});
 }
@@ -277,6 +283,12 @@ inline const TensorBase& clamp_(const TensorBase& x, const std::optional<Scalar>
   const DType dtype = detail::clamp_dtype(x, min, max, "clamp_");
   TB_CHECK(can_cast(dtype, x.dtype()), TypeError, "clamp_: result type ", dtype,
            " can't be cast to the desired output type ", x.dtype());
+  if (!x.device().is_cpu()) {
+    detail::check_kind(kIntKind | kFloatKind, x.dtype(), "clamp_", x);
+    if (min) ops::maximum_(x, *min);
+    if (max) ops::minimum_(x, *max);
+    return x;
+  }
   detail::unary_op<kIntKind | kFloatKind>("clamp_", detail::UnaryRule::Same, true, x,
                                           detail::ClampMake{&min, &max});
   return x;
