@@ -199,6 +199,10 @@ class Engine {
   static void deliver(Node& node, uint32_t nr, TensorBase grad, const Node* producer,
                       std::size_t index) {
     const OutputMeta& meta = node.output_meta(nr);
+    TB_CHECK(grad.device() == meta.device, DeviceError, "Function ",
+             producer ? producer->name() : "backward", " returned an invalid gradient at index ",
+             index, " - expected device ", meta.device, " but got ", grad.device(), " (shape ",
+             shape_str(grad.shape()), ", dtype ", grad.dtype(), ")");
     if (grad.shape() != meta.shape) {
       TB_CHECK(detail::is_expandable_to(meta.shape, grad.shape()), ValueError, "Function ",
                producer ? producer->name() : "backward", " returned an invalid gradient at index ",

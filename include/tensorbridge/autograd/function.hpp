@@ -88,7 +88,7 @@ class CustomFunctionNode final : public Node {
     std::vector<TensorBase> g(grads.begin(), grads.end());
     for (std::size_t i = 0; i < g.size(); ++i) {
       if (!g[i].defined() && ctx_.materialize_grads_) {
-        g[i] = zeros(output_meta(i).shape, output_meta(i).dtype);
+        g[i] = zeros(output_meta(i).shape, output_meta(i).dtype, output_meta(i).device);
       }
     }
     std::vector<TensorBase> result = backward_(ctx_, std::move(g));

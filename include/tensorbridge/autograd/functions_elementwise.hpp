@@ -408,11 +408,11 @@ inline TensorBase atan2(const TensorBase& a, const TensorBase& b) {
 // record they become 0-d tensors of the other operand's (floating) dtype.
 inline TensorBase atan2(const TensorBase& a, const Scalar& b) {
   if (!needs_grad(a)) return ops::atan2(a, b);
-  return autograd::atan2(a, full({}, b, a.dtype()));
+  return autograd::atan2(a, full({}, b, a.dtype(), a.device()));
 }
 inline TensorBase atan2(const Scalar& a, const TensorBase& b) {
   if (!needs_grad(b)) return ops::atan2(a, b);
-  return autograd::atan2(full({}, a, b.dtype()), b);
+  return autograd::atan2(full({}, a, b.dtype(), b.device()), b);
 }
 
 // ---- remainder: a - floor(a / b) * b; da = g, db = -g * floor(a / b) ------------------------
@@ -451,7 +451,7 @@ inline TensorBase remainder(const TensorBase& a, const Scalar& b) {
 }
 inline TensorBase remainder(const Scalar& a, const TensorBase& b) {
   if (!needs_grad(b)) return ops::remainder(a, b);
-  return autograd::remainder(full({}, a, b.dtype()), b);
+  return autograd::remainder(full({}, a, b.dtype(), b.device()), b);
 }
 
 // ---- where(cond, a, b): the gradient goes to a where cond holds, to b elsewhere ------------
@@ -459,7 +459,7 @@ struct WhereBackward final : Node {
   TensorBase cond;  // bool, never modified through autograd
   const char* name() const override { return "WhereBackward"; }
   GradList apply(GradList&& g) override {
-    const TensorBase zero = zeros({}, g[0].dtype());
+    const TensorBase zero = zeros({}, g[0].dtype(), g[0].device());
     GradList r(2);
     if (needs_input_grad(0)) r[0] = autograd::where(cond, g[0], zero);
     if (needs_input_grad(1)) r[1] = autograd::where(cond, zero, g[0]);
@@ -476,11 +476,11 @@ inline TensorBase where(const TensorBase& cond, const TensorBase& a, const Tenso
 }
 inline TensorBase where(const TensorBase& cond, const TensorBase& a, const Scalar& b) {
   if (!needs_grad(a)) return ops::where(cond, a, b);
-  return autograd::where(cond, a, full({}, b, a.dtype()));
+  return autograd::where(cond, a, full({}, b, a.dtype(), a.device()));
 }
 inline TensorBase where(const TensorBase& cond, const Scalar& a, const TensorBase& b) {
   if (!needs_grad(b)) return ops::where(cond, a, b);
-  return autograd::where(cond, full({}, a, b.dtype()), b);
+  return autograd::where(cond, full({}, a, b.dtype(), b.device()), b);
 }
 using ops::where;
 

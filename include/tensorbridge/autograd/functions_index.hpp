@@ -39,7 +39,7 @@ struct IndexSelectBackward final : Node {
   Shape shape;
   const char* name() const override { return "IndexSelectBackward"; }
   GradList apply(GradList&& g) override {
-    return {autograd::index_add(zeros(shape, g[0].dtype()), dim, index, g[0])};
+    return {autograd::index_add(zeros(shape, g[0].dtype(), g[0].device()), dim, index, g[0])};
   }
 };
 inline TensorBase index_select(const TensorBase& self, int64_t dim, const TensorBase& index) {
@@ -86,7 +86,7 @@ struct GatherBackward final : Node {
   Shape shape;
   const char* name() const override { return "GatherBackward"; }
   GradList apply(GradList&& g) override {
-    return {autograd::scatter_add(zeros(shape, g[0].dtype()), dim, index, g[0])};
+    return {autograd::scatter_add(zeros(shape, g[0].dtype(), g[0].device()), dim, index, g[0])};
   }
 };
 inline TensorBase gather(const TensorBase& self, int64_t dim, const TensorBase& index) {
@@ -114,7 +114,7 @@ struct ScatterBackward final : Node {
     return r;
   }
   TensorBase overwritten(const TensorBase& g) const {
-    return ops::scatter(zeros(g.shape(), DType::Bool), dim, index, Scalar(true));
+    return ops::scatter(zeros(g.shape(), DType::Bool, g.device()), dim, index, Scalar(true));
   }
 };
 inline TensorBase scatter_add(const TensorBase& self, int64_t dim, const TensorBase& index,
@@ -170,7 +170,8 @@ struct MaskedSelectBackward final : Node {
   TensorBase mask;  // broadcast to the selected-from shape
   const char* name() const override { return "MaskedSelectBackward"; }
   GradList apply(GradList&& g) override {
-    return {autograd::index_put(zeros(mask.shape(), g[0].dtype()), {mask}, g[0], true)};
+    return {autograd::index_put(zeros(mask.shape(), g[0].dtype(), g[0].device()), {mask},
+                                g[0], true)};
   }
 };
 inline TensorBase masked_select(const TensorBase& self, const TensorBase& mask) {
@@ -189,7 +190,7 @@ struct IndexBackward final : Node {
   Shape shape;
   const char* name() const override { return "IndexBackward"; }
   GradList apply(GradList&& g) override {
-    return {autograd::index_put(zeros(shape, g[0].dtype()), indices, g[0], true)};
+    return {autograd::index_put(zeros(shape, g[0].dtype(), g[0].device()), indices, g[0], true)};
   }
 };
 inline TensorBase index(const TensorBase& self, const IndexList& indices) {
@@ -213,7 +214,8 @@ struct IndexPutBackward final : Node {
     GradList r(2);
     if (needs_input_grad(0)) {
       r[0] = accumulate ? g[0]
-                        : autograd::index_put(g[0], indices, zeros({}, g[0].dtype()), false);
+                        : autograd::index_put(
+                              g[0], indices, zeros({}, g[0].dtype(), g[0].device()), false);
     }
     if (needs_input_grad(1)) r[1] = autograd::index(g[0], indices);
     return r;
@@ -353,7 +355,8 @@ struct SelectByIndicesBackward final : Node {
   const char* op_name = "SortBackward";
   const char* name() const override { return op_name; }
   GradList apply(GradList&& g) override {
-    return {autograd::scatter_add(zeros(shape, g[0].dtype()), dim, indices, g[0])};
+    return {autograd::scatter_add(zeros(shape, g[0].dtype(), g[0].device()), dim, indices,
+                                  g[0])};
   }
 };
 namespace detail {

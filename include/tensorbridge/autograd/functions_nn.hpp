@@ -8,6 +8,10 @@
 // Backward formulas run their fused loops while grad mode is off (plain backward). With
 // create_graph, linear recomposes its gradient from differentiable ops; the losses raise
 // a clear error rather than silently return a first-order-only gradient.
+//
+// The fused loops read memory on the host. On a device the same losses are composed of
+// differentiable ops instead (their kernels run there, and double backward comes with
+// them); the targets of cross-entropy / NLL are small and are read on the host either way.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -18,7 +22,10 @@
 #include <vector>
 
 #include "tensorbridge/autograd/functions_elementwise.hpp"
+#include "tensorbridge/autograd/functions_index.hpp"
 #include "tensorbridge/autograd/functions_linalg.hpp"
+#include "tensorbridge/autograd/functions_reduce.hpp"
+#include "tensorbridge/autograd/functions_unary.hpp"
 #include "tensorbridge/autograd/meta.hpp"
 #include "tensorbridge/autograd/saved_tensor.hpp"
 #include "tensorbridge/core/factory.hpp"
@@ -51,6 +58,25 @@ inline TensorBase dense(const TensorBase& t, const Shape& shape, DType dtype) {
   TensorBase out = t.dtype() == dtype ? t : t.to(dtype);
   if (out.shape() != shape) out = out.expand(shape);
   return out.contiguous();
+}
+
+// The loss operands (input, target, weight) on one device: DeviceError naming both.
+inline Device loss_device(const char* op, const TensorBase& input, const TensorBase& target,
+                          const TensorBase& weight) {
+  for (const TensorBase* t : {&target, &weight}) {
+    TB_CHECK(!t->defined() || t->device() == input.device(), DeviceError, op,
+             ": expected all tensors to be on the same device, but found the input on ",
+             input.device(), " (shape ", shape_str(input.shape()), ") and ",
+             t == &target ? "the target" : "the weight", " on ", t->device(), " (shape ",
+             shape_str(t->shape()), ")");
+  }
+  return input.device();
+}
+
+inline TensorBase reduce_loss(const TensorBase& elementwise, Reduction reduction) {
+  if (reduction == Reduction::Sum) return autograd::sum(elementwise, {}, false, std::nullopt);
+  if (reduction == Reduction::Mean) return autograd::mean(elementwise);
+  return elementwise;
 }
 
 inline void check_no_double_backward(const char* op, const TensorBase& grad) {
@@ -224,6 +250,42 @@ struct PointwiseLossBackward final : Node {
   }
 };
 
+namespace detail {
+// pointwise_loss from differentiable ops, for tensors on a device (same formulas as
+// pointwise_terms).
+inline TensorBase composed_pointwise_loss(PointwiseLoss kind, const TensorBase& x,
+                                          const TensorBase& target, Reduction reduction,
+                                          const TensorBase& weight) {
+  const TensorBase t = target.dtype() == x.dtype() ? target : target.to(x.dtype());
+  TensorBase l;
+  switch (kind) {
+    case PointwiseLoss::Mse: {
+      const TensorBase d = autograd::sub(x, t);
+      l = autograd::mul(d, d);
+      break;
+    }
+    case PointwiseLoss::L1: l = autograd::abs(autograd::sub(x, t)); break;
+    case PointwiseLoss::Bce: {
+      const TensorBase log_x = autograd::maximum(autograd::log(x), Scalar(-100.0));
+      const TensorBase log_1mx =
+          autograd::maximum(autograd::log1p(autograd::neg(x)), Scalar(-100.0));
+      l = autograd::neg(autograd::add(autograd::mul(t, log_x),
+                                      autograd::mul(autograd::sub(Scalar(1), t), log_1mx)));
+      break;
+    }
+    case PointwiseLoss::BceWithLogits:
+      l = autograd::add(
+          autograd::sub(autograd::relu(x), autograd::mul(x, t)),
+          autograd::log1p(autograd::exp(autograd::neg(autograd::abs(x)))));
+      break;
+  }
+  if (weight.defined()) {
+    l = autograd::mul(l, weight.dtype() == x.dtype() ? weight : weight.to(x.dtype()));
+  }
+  return reduce_loss(l, reduction);
+}
+}  // namespace detail
+
 // The loss of `input` against `target` (same shape, or broadcastable), optionally weighted
 // per element (BCE), reduced to a 0-d mean or sum, or kept elementwise.
 inline TensorBase pointwise_loss(PointwiseLoss kind, const TensorBase& input,
@@ -235,6 +297,9 @@ inline TensorBase pointwise_loss(PointwiseLoss kind, const TensorBase& input,
   TB_CHECK(is_floating_point(dtype), TypeError, op, ": expected a floating point input, got ",
            dtype, " (shape ", shape_str(input.shape()), ")");
   const Shape shape = broadcast_shapes(input.shape(), target.shape(), op);
+  if (!detail::loss_device(op, input, target, weight).is_cpu()) {
+    return detail::composed_pointwise_loss(kind, input, target, reduction, weight);
+  }
   TensorBase out = untracked([&] {
     const TensorBase xd = detail::dense(input, shape, dtype);
     const TensorBase td = detail::dense(target, shape, dtype);
@@ -400,6 +465,29 @@ struct ClassLossBackward final : Node {
   }
 };
 
+namespace detail {
+// class_loss on a device: q (read from the targets on the host) moved to the scores'
+// device, and the loss -sum_c q * log-probabilities from differentiable ops.
+inline TensorBase composed_class_loss(const TensorBase& scores, bool single,
+                                      const TensorBase& target, const ClassLossOptions& options,
+                                      const char* op) {
+  const int64_t n = scores.shape()[0], c = scores.shape()[1];
+  ClassLossOptions host = options;
+  if (options.weight.defined()) host.weight = options.weight.detach().cpu();
+  std::vector<double> q;
+  const double divisor = class_loss_targets(target.detach().cpu(), n, c, host, q, op);
+  TensorBase q_host = empty({n, c}, DType::Float64);
+  if (!q.empty()) std::memcpy(q_host.data_ptr(), q.data(), q.size() * sizeof(double));
+  const TensorBase qt = q_host.to(scores.device(), scores.dtype());
+  const TensorBase logp = options.log_softmax ? autograd::log_softmax(scores, 1) : scores;
+  const TensorBase rows =
+      autograd::neg(autograd::sum(autograd::mul(logp, qt), {1}, false, std::nullopt));
+  if (options.reduction == Reduction::None) return single ? rows.reshape({}) : rows;
+  const TensorBase total = autograd::sum(rows, {}, false, std::nullopt);
+  return options.reduction == Reduction::Mean ? autograd::div(total, Scalar(divisor)) : total;
+}
+}  // namespace detail
+
 // cross_entropy (options.log_softmax) or nll_loss over [N, C] scores, or [C] for one
 // sample; class indices [N] (or 0-d) or probabilities [N, C].
 inline TensorBase class_loss(const TensorBase& input, const TensorBase& target,
@@ -413,6 +501,9 @@ inline TensorBase class_loss(const TensorBase& input, const TensorBase& target,
            ": label smoothing needs cross_entropy");
   const bool single = input.dim() == 1;
   const TensorBase scores = single ? input.unsqueeze(0) : input;
+  if (!detail::loss_device(op, input, target, options.weight).is_cpu()) {
+    return detail::composed_class_loss(scores, single, target, options, op);
+  }
   const int64_t n = scores.shape()[0], c = scores.shape()[1];
   auto node = std::make_shared<ClassLossBackward>();
   node->options = options;
@@ -483,6 +574,32 @@ struct EmbeddingBackward final : Node {
   }
 };
 
+namespace detail {
+// embedding on a device: the rows picked by index_select (whose backward adds the
+// gradient rows back with index_add); the padding row's gradient is masked out.
+inline TensorBase device_embedding(const TensorBase& weight, const TensorBase& idx,
+                                   const Shape& index_shape, int64_t padding_idx) {
+  const int64_t rows = weight.shape()[0];
+  if (idx.numel() > 0) {
+    const int64_t lo = ops::amin(idx).item<int64_t>(), hi = ops::amax(idx).item<int64_t>();
+    TB_CHECK(lo >= 0 && hi < rows, IndexError, "embedding: index ", lo < 0 ? lo : hi,
+             " is out of range for an embedding of ", rows, " rows (device ", weight.device(),
+             ")");
+  }
+  Shape out_shape = index_shape;
+  out_shape.push_back(weight.shape()[1]);
+  TensorBase picked = autograd::index_select(weight, 0, idx);
+  if (padding_idx >= 0 && requires_grad(picked)) {
+    // Same values; the gradient flows only through the rows whose mask is 1.
+    const TensorBase keep = ops::ne(idx, Scalar(padding_idx)).to(weight.dtype()).unsqueeze(1);
+    const TensorBase frozen = picked.detach();
+    picked = autograd::add(autograd::mul(picked, keep),
+                           ops::mul(frozen, ops::sub(Scalar(1), keep)));
+  }
+  return picked.reshape(out_shape);
+}
+}  // namespace detail
+
 inline TensorBase embedding(const TensorBase& weight, const TensorBase& indices,
                             int64_t padding_idx = -1) {
   TB_CHECK(weight.dim() == 2, ValueError, "embedding: weight must be 2-D, got shape ",
@@ -490,6 +607,9 @@ inline TensorBase embedding(const TensorBase& weight, const TensorBase& indices,
   TB_CHECK(is_integral(indices.dtype()), TypeError,
            "embedding: indices must be an integer tensor, got dtype ", indices.dtype());
   const TensorBase idx = indices.to(DType::Int64).contiguous().reshape({-1});
+  if (!detail::loss_device("embedding", weight, indices, {}).is_cpu()) {
+    return detail::device_embedding(weight, idx, indices.shape(), padding_idx);
+  }
   const int64_t rows = weight.shape()[0], dim = weight.shape()[1];
   const int64_t* pi = static_cast<const int64_t*>(idx.data_ptr());
   for (int64_t r = 0; r < idx.numel(); ++r) {

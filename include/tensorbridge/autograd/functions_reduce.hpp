@@ -184,7 +184,7 @@ struct MaxDimBackward final : Node {
     if (shape.empty()) return {g[0]};
     const TensorBase g2 = keepdim ? g[0] : g[0].unsqueeze(dim);
     const TensorBase i2 = keepdim ? indices : indices.unsqueeze(dim);
-    return {autograd::scatter_add(zeros(shape, g[0].dtype()), dim, i2, g2)};
+    return {autograd::scatter_add(zeros(shape, g[0].dtype(), g[0].device()), dim, i2, g2)};
   }
 };
 namespace detail {

@@ -64,7 +64,9 @@ TensorBase record_unary(const char* name, const TensorBase& x, Save save, Raw&& 
   return y;
 }
 
-inline TensorBase zeros_grad(const TensorBase& g) { return zeros(g.shape(), g.dtype()); }
+inline TensorBase zeros_grad(const TensorBase& g) {
+  return zeros(g.shape(), g.dtype(), g.device());
+}
 
 }  // namespace detail
 

@@ -19,12 +19,14 @@
 #include <memory>
 #include <numeric>
 #include <utility>
+#include <vector>
 
 #include "tensorbridge/autograd/meta.hpp"
 #include "tensorbridge/core/copy.hpp"
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/core/strided_loop.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/ops/reduce.hpp"  // sum_to on a device
 
 namespace tensorbridge::autograd {
 
@@ -124,8 +126,34 @@ struct ViewGeometry {
   }
 };
 
+inline TensorBase raw_view_backward(const TensorBase& grad, const ViewGeometry& g);
+inline TensorBase raw_view_apply(const TensorBase& grad_in, const ViewGeometry& g);
+
+// Both directions on a device: one strided device copy through a buffer when neither side
+// repeats elements in memory (slices, selects, transposes, permutes, flips); geometries
+// that do (expand, overlapping as_strided) sum repeated elements in host loops, so they go
+// through the host.
+inline TensorBase device_view_transfer(const TensorBase& grad, const ViewGeometry& g,
+                                       bool backward) {
+  const Device device = grad.device();
+  const TensorBase source = grad.detach();
+  if (!is_non_overlapping(g.out_shape, g.out_strides) || g.in_overlaps) {
+    const TensorBase host = source.cpu();
+    return (backward ? raw_view_backward(host, g) : raw_view_apply(host, g)).to(device);
+  }
+  const bool covered = backward ? g.out_covers : g.in_is_buffer;
+  TensorBase buffer =
+      covered ? empty({g.extent}, g.dtype, device) : zeros({g.extent}, g.dtype, device);
+  const TensorBase in = buffer.as_strided(g.in_shape, g.in_strides, g.in_offset);
+  const TensorBase out = buffer.as_strided(g.out_shape, g.out_strides, g.out_offset);
+  ::tensorbridge::detail::device_copy_(backward ? out : in, source, false);
+  if (backward && g.in_is_buffer) return buffer.view(g.in_shape);
+  return (backward ? in : out).clone();
+}
+
 // The input's gradient from the view's gradient (no recording).
 inline TensorBase raw_view_backward(const TensorBase& grad, const ViewGeometry& g) {
+  if (!grad.device().is_cpu()) return device_view_transfer(grad, g, true);
   TensorBase buffer = g.out_covers ? empty({g.extent}, g.dtype) : zeros({g.extent}, g.dtype);
   const TensorBase into = buffer.as_strided(g.out_shape, g.out_strides, g.out_offset);
   const TensorBase source = grad.dtype() == g.dtype ? grad : grad.to(g.dtype);
@@ -155,6 +183,7 @@ inline TensorBase raw_view_backward(const TensorBase& grad, const ViewGeometry& 
 
 // The view applied to a tensor laid out like the input: the adjoint of raw_view_backward.
 inline TensorBase raw_view_apply(const TensorBase& grad_in, const ViewGeometry& g) {
+  if (!grad_in.device().is_cpu()) return device_view_transfer(grad_in, g, false);
   TensorBase buffer = g.in_is_buffer ? empty({g.extent}, g.dtype) : zeros({g.extent}, g.dtype);
   const TensorBase source = grad_in.dtype() == g.dtype ? grad_in : grad_in.to(g.dtype);
   ::tensorbridge::detail::copy_same_shape(
@@ -227,6 +256,17 @@ inline bool is_expandable_to(const Shape& shape, const Shape& target) {
   }
   return true;
 }
+
+// sum_to on a device: one sum over the broadcast dims (leading ones and those of size 1).
+inline TensorBase device_sum_to(const TensorBase& grad, const Shape& shape) {
+  const int64_t lead = grad.dim() - static_cast<int64_t>(shape.size());
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < grad.dim(); ++d) {
+    if (d < lead || (shape[d - lead] == 1 && grad.shape()[d] != 1)) dims.push_back(d);
+  }
+  if (dims.empty()) return grad.detach().reshape(shape).clone();
+  return untracked([&] { return ops::sum(grad, dims, true).reshape(shape); });
+}
 }  // namespace detail
 
 struct SumToBackward final : Node {
@@ -239,8 +279,13 @@ inline TensorBase sum_to(const TensorBase& grad, const Shape& shape) {
   TB_CHECK(detail::is_expandable_to(shape, grad.shape()), ValueError, "sum_to: shape ",
            shape_str(shape), " does not broadcast to the gradient's shape ",
            shape_str(grad.shape()));
-  TensorBase out = zeros(shape, grad.dtype());
-  detail::accumulate_into(out.expand(grad.shape()), grad);
+  TensorBase out;
+  if (grad.device().is_cpu()) {
+    out = zeros(shape, grad.dtype());
+    detail::accumulate_into(out.expand(grad.shape()), grad);
+  } else {
+    out = detail::device_sum_to(grad, shape);
+  }
   if (needs_grad(grad)) {
     auto node = make_node<SumToBackward>(grad);
     node->grad_shape = grad.shape();
@@ -253,8 +298,12 @@ inline TensorBase sum_to(const TensorBase& grad, const Shape& shape) {
 // dtype (a differentiable cast, since to() is itself recorded).
 struct CopyBackward final : Node {
   DType src_dtype = DType::Float32;
+  Device src_device;
   const char* name() const override { return "CopyBackward"; }
-  GradList apply(GradList&& grads) override { return {grads[0].to(src_dtype)}; }
+  GradList apply(GradList&& grads) override {
+    if (grads[0].device() == src_device) return {grads[0].to(src_dtype)};
+    return {grads[0].to(src_device, src_dtype)};
+  }
 };
 
 // copy_(src) and fill_ replace every element: the old value gets no gradient, src gets
@@ -263,7 +312,12 @@ struct CopyInplaceBackward final : Node {
   const char* name() const override { return "CopyInplaceBackward"; }
   GradList apply(GradList&& grads) override {
     GradList out(next_edges().size());
-    if (out.size() > 1) out[1] = grads[0];
+    if (out.size() > 1 && next_edge(1).valid()) {
+      // src may live on another device than self (copy_ across devices).
+      const Edge& e = next_edge(1);
+      const Device device = e.fn->output_meta(e.input_nr).device;
+      out[1] = grads[0].device() == device ? grads[0] : grads[0].to(device);
+    }
     return out;
   }
 };
@@ -299,6 +353,7 @@ inline void hook_on_copy(const TensorBase& src, const TensorBase& out) {
   if (!needs_grad(src) || !is_differentiable_dtype(out.dtype())) return;
   auto node = make_node<CopyBackward>(src);
   node->src_dtype = src.dtype();
+  node->src_device = src.device();
   set_history(out, node);
 }
 

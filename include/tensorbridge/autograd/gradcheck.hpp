@@ -3,6 +3,8 @@
 // (f(x + eps) - f(x - eps)) / (2 eps), for every element of every input that requires
 // grad. Inputs should be float64 (finite differences in float32 are too coarse to check
 // anything). gradgradcheck does the same for the gradients themselves (create_graph).
+// Inputs on a device are perturbed one element at a time through device fills, and the
+// outputs read back to the host.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -34,8 +36,34 @@ inline double* element_at(const TensorBase& t, int64_t index) {
   return static_cast<double*>(t.data_ptr()) + offset;
 }
 
+// Element `index` (row-major) of `t` as a 0-d view, on any device.
+inline TensorBase element_view(const TensorBase& t, int64_t index) {
+  int64_t offset = t.storage_offset();
+  for (int64_t d = t.dim() - 1; d >= 0; --d) {
+    const int64_t size = t.shape()[d];
+    offset += (index % size) * t.strides()[d];
+    index /= size;
+  }
+  return t.detach().as_strided({}, {}, offset);
+}
+
+// Reads element `index` of a float64 tensor; set_element writes it (no version bump on
+// the host: no graph is kept across the calls of fn).
+inline double get_element(const TensorBase& t, int64_t index) {
+  if (t.device().is_cpu()) return *element_at(t, index);
+  return element_view(t, index).item<double>();
+}
+inline void set_element(const TensorBase& t, int64_t index, double value) {
+  if (t.device().is_cpu()) {
+    *element_at(t, index) = value;
+  } else {
+    NoGradGuard no_grad;
+    element_view(t, index).fill_(Scalar(value));
+  }
+}
+
 inline std::vector<double> values_of(const TensorBase& t) {
-  const TensorBase dense = t.detach().to(DType::Float64).contiguous();
+  const TensorBase dense = t.detach().to(Device::cpu(), DType::Float64).contiguous();
   std::vector<double> out(static_cast<std::size_t>(dense.numel()));
   if (!out.empty()) std::memcpy(out.data(), dense.data_ptr(), out.size() * sizeof(double));
   return out;
@@ -76,7 +104,7 @@ inline bool gradcheck(const GradcheckFn& fn, const std::vector<TensorBase>& inpu
     }
   }
   for (int64_t j = 0; j < n_out; ++j) {
-    TensorBase seed = zeros(out.shape(), out.dtype());
+    TensorBase seed = zeros(out.shape(), out.dtype(), out.device());
     {
       NoGradGuard no_grad;
       seed.reshape({-1}).select(0, j).fill_(Scalar(1));
@@ -95,13 +123,12 @@ inline bool gradcheck(const GradcheckFn& fn, const std::vector<TensorBase>& inpu
     if (!requires_grad(inputs[i])) continue;
     const int64_t n_in = inputs[i].numel();
     for (int64_t k = 0; k < n_in; ++k) {
-      double* x = detail::element_at(inputs[i], k);
-      const double original = *x;
-      *x = original + eps;
+      const double original = detail::get_element(inputs[i], k);
+      detail::set_element(inputs[i], k, original + eps);
       const std::vector<double> plus = detail::values_of(fn(inputs));
-      *x = original - eps;
+      detail::set_element(inputs[i], k, original - eps);
       const std::vector<double> minus = detail::values_of(fn(inputs));
-      *x = original;
+      detail::set_element(inputs[i], k, original);
       for (int64_t j = 0; j < n_out; ++j) {
         const double numerical = (plus[j] - minus[j]) / (2 * eps);
         const double a = analytical[i][j * n_in + k];
@@ -130,6 +157,7 @@ inline bool gradgradcheck(const GradcheckFn& fn, const std::vector<TensorBase>& 
   for (int64_t j = 0; j < v.numel(); ++j) {
     *detail::element_at(v, j) = 0.5 + 0.25 * static_cast<double>((j * 7) % 5);
   }
+  v = v.to(probe.device());
   GradcheckFn first_derivative = [&](const std::vector<TensorBase>& xs) {
     std::vector<TensorBase> wrt;
     for (const TensorBase& x : xs) {
@@ -145,6 +173,7 @@ inline bool gradgradcheck(const GradcheckFn& fn, const std::vector<TensorBase>& 
       for (int64_t k = 0; k < weights.numel(); ++k) {
         *detail::element_at(weights, k) = 1.0 + 0.1 * static_cast<double>((k + w) % 3);
       }
+      weights = weights.to(g[w].device());
       const TensorBase term = autograd::sum_to(autograd::mul(g[w], weights), {});
       total = total.defined() ? autograd::add(total, term) : term;
     }

@@ -34,6 +34,7 @@ using EdgeList = SmallVector<Edge, 2>;
 struct OutputMeta {
   Shape shape;
   DType dtype = DType::Float32;
+  Device device;
 };
 
 // Sees the gradient of a tensor and may replace it (an undefined result keeps it).
@@ -77,7 +78,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::size_t num_outputs() const { return outputs_.size(); }
   const OutputMeta& output_meta(std::size_t i) const { return outputs_[i]; }
   uint32_t add_output(const TensorBase& t) {
-    outputs_.push_back(OutputMeta{t.shape(), t.dtype()});
+    outputs_.push_back(OutputMeta{t.shape(), t.dtype(), t.device()});
     return static_cast<uint32_t>(outputs_.size() - 1);
   }
 

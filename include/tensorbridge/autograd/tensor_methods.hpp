@@ -42,6 +42,9 @@ inline std::pair<std::vector<Edge>, std::vector<TensorBase>> make_roots(
       TB_CHECK(g.shape() == out.shape(), ValueError, op, ": Mismatch in shape: grad_output[",
                i, "] has a shape of ", shape_str(g.shape()), " and output[", i,
                "] has a shape of ", shape_str(out.shape()));
+      TB_CHECK(g.device() == out.device(), DeviceError, op, ": grad_output[", i,
+               "] is on device ", g.device(), " but output[", i, "] is on device ",
+               out.device(), " (shape ", shape_str(out.shape()), ", dtype ", out.dtype(), ")");
     }
     roots.push_back(gradient_edge(out));
     grads.push_back(std::move(g));

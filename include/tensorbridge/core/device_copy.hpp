@@ -43,21 +43,12 @@ inline void fill_any(const TensorBase& t, const Scalar& value, const char* op) {
   t.bump_version();
 }
 
-inline void check_no_autograd_across_devices(const TensorBase& t, const char* op) {
-  TB_CHECK(!t.impl()->autograd, DeviceError, op, ": the tensor (shape ", shape_str(t.shape()),
-           ", dtype ", t.dtype(), ", device ", t.device(),
-           ") has autograd history; gradients across devices are not supported yet (detach() "
-           "it first)");
-}
-
 // dst = src (broadcast to dst's shape, converted to dst's dtype) where either lives on a
 // device; the CPU-only case belongs to TensorBase::copy_.
 inline const TensorBase& device_copy_(const TensorBase& dst, const TensorBase& src,
                                       bool non_blocking) {
   constexpr const char* op = "copy_";
   dst.check_writable(op);
-  check_no_autograd_across_devices(dst, op);
-  check_no_autograd_across_devices(src, op);
   const Device device = dst.device().is_cpu() ? src.device() : dst.device();
   const DeviceHooks& hooks = require_device_hooks(device, op);
   bool broadcastable = src.dim() <= dst.dim();
@@ -79,6 +70,10 @@ inline const TensorBase& device_copy_(const TensorBase& dst, const TensorBase& s
   }
   hooks.copy(dst, source, non_blocking);
   dst.bump_version();
+  // Recorded like the CPU copy_ (the gradient of src goes back to src's device).
+  if (dst.impl()->autograd || src.impl()->autograd) {
+    autograd_hooks->on_inplace_copy(dst, &src);
+  }
   return dst;
 }
 
@@ -87,10 +82,11 @@ inline const TensorBase& device_copy_(const TensorBase& dst, const TensorBase& s
 inline TensorBase TensorBase::to(Device device, DType dtype, bool non_blocking, bool copy) const {
   if (device.is_cpu() && this->device().is_cpu()) return to(dtype, copy);
   if (device == this->device() && dtype == this->dtype() && !copy) return *this;
-  detail::check_no_autograd_across_devices(*this, "to");
   TensorBase out = detail::new_tensor(shape(), dtype, device, "to");
   detail::require_device_hooks(device.is_cpu() ? this->device() : device, "to")
       .copy(out, *this, non_blocking);
+  // Recorded like the CPU cast: the gradient goes back to this tensor's device and dtype.
+  if (impl_->autograd) detail::autograd_hooks->on_copy(*this, out);
   return out;
 }
 

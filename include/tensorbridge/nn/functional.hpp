@@ -43,7 +43,7 @@ inline TensorBase dropout(const TensorBase& x, double p = 0.5, bool training = t
            "dropout probability has to be between 0 and 1, but got ", p);
   if (!training || p == 0) return x;
   if (p == 1) return autograd::mul(x, 0.0);
-  TensorBase keep = empty(x.shape(), x.dtype());
+  TensorBase keep = empty(x.shape(), x.dtype(), x.device());
   keep.bernoulli_(1 - p, gen);
   return autograd::mul(x, ops::mul(keep, Scalar(1 / (1 - p))));
 }

@@ -207,23 +207,46 @@ class Module {
   // Converts every floating point parameter and buffer (and gradient) to `dtype` in place:
   // the tensors keep their identity, so handles held elsewhere see the change.
   void to(DType dtype) {
+    for_each_tensor([dtype](const TensorBase& t) {
+      return is_floating_point(t.dtype()) ? t.detach().to(dtype) : TensorBase();
+    });
+  }
+  // Moves every parameter and buffer (and gradient) to `device` in place, as PyTorch's
+  // Module.to(device): the same Parameter objects, their data replaced, so optimizers and
+  // other handles made before see the moved tensors.
+  void to(Device device, bool non_blocking = false) {
+    for_each_tensor([device, non_blocking](const TensorBase& t) {
+      return t.device() == device ? TensorBase() : t.detach().to(device, non_blocking);
+    });
+  }
+  void to(Device device, DType dtype, bool non_blocking = false) {
+    to(device, non_blocking);
+    to(dtype);
+  }
+  void cuda(int index = 0) { to(Device::cuda(index)); }
+  void cpu() { to(Device::cpu()); }
+
+ private:
+  // Replaces the data of every parameter, buffer and gradient by convert(t) where that is
+  // defined (set_data keeps each tensor's identity).
+  template <typename Convert>
+  void for_each_tensor(Convert convert) {
     autograd::NoGradGuard no_grad;
     for (Module* m : modules()) {
       for (auto* list : {&m->parameters_, &m->buffers_}) {
         for (auto& entry : *list) {
           const TensorBase& t = entry.second;
-          if (!t.defined() || !is_floating_point(t.dtype())) continue;
-          set_data(t, t.to(dtype));
+          if (!t.defined()) continue;
+          const TensorBase data = convert(t);
+          if (data.defined()) set_data(t, data);
           const TensorBase g = t.grad();
-          if (g.defined()) {
-            set_data(g, g.to(dtype));
-          }
+          if (!g.defined()) continue;
+          const TensorBase grad_data = convert(g);
+          if (grad_data.defined()) set_data(g, grad_data);
         }
       }
     }
   }
-
- private:
   static void check_name(const std::string& name, const char* op) {
     TB_CHECK(!name.empty() && name.find('.') == std::string::npos, ValueError, op,
              ": name '", name, "' must be non-empty and contain no '.'");
@@ -277,7 +300,7 @@ class Module {
   }
   // Points `t`'s TensorImpl at `data`'s memory and layout (PyTorch's set_data): every
   // handle to `t` sees the new values; requires_grad and .grad stay, the gradient
-  // accumulator (which knows the old dtype) is made anew.
+  // accumulator (which knows the old dtype and device) is made anew.
   static void set_data(const TensorBase& t, const TensorBase& data) {
     if (autograd::AutogradMeta* m = autograd::meta_of(t)) m->grad_accumulator.reset();
     TensorImpl& dst = t.impl_ref();

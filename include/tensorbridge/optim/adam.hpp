@@ -89,6 +89,8 @@ class Adam : public Optimizer {
         } else {
           param -= step_size * m / (v.sqrt() / bc2 + eps);
         }
+      }, [&](std::size_t i, const TensorBase& p, const TensorBase& grad) {
+        device_update(o, state_[g][i], p, grad);
       });
     }
   }
@@ -133,6 +135,31 @@ class Adam : public Optimizer {
     int64_t step = 0;
     TensorBase exp_avg, exp_avg_sq, max_exp_avg_sq;
   };
+  // The update above as in-place ops, for a parameter on a device.
+  void device_update(const AdamOptions& o, ParamState& s, const TensorBase& p,
+                     const TensorBase& grad) const {
+    if (!s.exp_avg.defined()) {
+      s.exp_avg = zeros_like(p);
+      s.exp_avg_sq = zeros_like(p);
+      if (o.amsgrad) s.max_exp_avg_sq = zeros_like(p);
+    }
+    s.step += 1;
+    const double bc1 = 1 - std::pow(o.beta1, s.step);
+    const double bc2_sqrt = std::sqrt(1 - std::pow(o.beta2, s.step));
+    TensorBase g = o.maximize ? ops::neg(grad) : grad;
+    if (!decoupled_ && o.weight_decay != 0) g = ops::add(g, p, Scalar(o.weight_decay));
+    if (decoupled_) ops::mul_(p, Scalar(1 - o.lr * o.weight_decay));
+    ops::add_(s.exp_avg, ops::sub(g, s.exp_avg), Scalar(1 - o.beta1));
+    ops::mul_(s.exp_avg_sq, Scalar(o.beta2));
+    ops::add_(s.exp_avg_sq, ops::mul(g, g), Scalar(1 - o.beta2));
+    TensorBase v = s.exp_avg_sq;
+    if (o.amsgrad) {
+      ops::maximum_(s.max_exp_avg_sq, s.exp_avg_sq);
+      v = s.max_exp_avg_sq;
+    }
+    const TensorBase denom = ops::add(ops::div(ops::sqrt(v), Scalar(bc2_sqrt)), Scalar(o.eps));
+    ops::add_(p, ops::div(s.exp_avg, denom), Scalar(-o.lr / bc1));
+  }
   static void check(const AdamOptions& o) {
     TB_CHECK(o.lr >= 0, ValueError, "Adam: invalid learning rate: ", o.lr);
     TB_CHECK(o.eps >= 0, ValueError, "Adam: invalid epsilon value: ", o.eps);

@@ -5,7 +5,9 @@
 //
 // Updates are the bulk of a small model's training step, so each optimizer runs its
 // update as one fused loop per parameter over contiguous float32/float64 memory (see
-// for_each_param), with no temporary tensors and no graph.
+// for_each_param), with no temporary tensors and no graph. Parameters on a device are
+// updated by the same formulas written as in-place ops, whose kernels run there; each
+// parameter's state lives on its own device.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -17,6 +19,8 @@
 #include "tensorbridge/autograd/tensor_methods.hpp"
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/ops/binary.hpp"
+#include "tensorbridge/ops/unary.hpp"
 
 namespace tensorbridge::optim {
 
@@ -104,10 +108,12 @@ class Optimizer {
                                const std::vector<std::pair<std::string, TensorBase>>& state) = 0;
 
   // Calls fn(i, param data, grad data, numel) (T* and const T*, T float or double) for
-  // every parameter i of `group` that has a gradient, with both contiguous (a non-contiguous parameter is updated
-  // through a contiguous copy written back afterwards).
-  template <typename Fn>
-  void for_each_param(std::size_t group, Fn&& fn) {
+  // every parameter i of `group` on the CPU that has a gradient, with both contiguous (a
+  // non-contiguous parameter is updated through a contiguous copy written back
+  // afterwards), and device_fn(i, param, grad) (grad of param's dtype) for one on a
+  // device.
+  template <typename Fn, typename DeviceFn>
+  void for_each_param(std::size_t group, Fn&& fn, DeviceFn&& device_fn) {
     autograd::NoGradGuard no_grad;
     const auto& params = groups_[group];
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -117,7 +123,14 @@ class Optimizer {
       TB_CHECK(p.dtype() == DType::Float32 || p.dtype() == DType::Float64, TypeError,
                "optimizer: parameters must be float32 or float64, got ", p.dtype(), " (shape ",
                shape_str(p.shape()), ")");
+      TB_CHECK(g.device() == p.device(), DeviceError, "optimizer: the gradient (device ",
+               g.device(), ") is not on the parameter's device ", p.device(), " (shape ",
+               shape_str(p.shape()), ")");
       if (g.dtype() != p.dtype()) g = g.to(p.dtype());
+      if (!p.device().is_cpu()) {
+        device_fn(i, p, g);
+        continue;
+      }
       g = g.contiguous();
       const TensorBase target = p.is_contiguous() ? p : p.clone();
       visit_dtype(p.dtype(), [&](auto tag) {
@@ -132,9 +145,10 @@ class Optimizer {
     }
   }
 
-  // A zero-filled state tensor shaped like parameter i of `group`.
+  // A zero-filled state tensor shaped like parameter i of `group`, on its device.
   TensorBase zeros_like_param(std::size_t group, std::size_t i) const {
-    return zeros(groups_[group][i].shape(), groups_[group][i].dtype());
+    const TensorBase& p = groups_[group][i];
+    return zeros(p.shape(), p.dtype(), p.device());
   }
 
   std::vector<std::vector<TensorBase>> groups_;
@@ -148,7 +162,7 @@ inline void copy_state(TensorBase& dst, const TensorBase& src, const TensorBase&
   }
   TB_CHECK(src.shape() == like.shape(), ValueError, "load_state_dict: state of shape ",
            shape_str(src.shape()), " does not match parameter of shape ", shape_str(like.shape()));
-  dst = src.detach().to(like.dtype(), true).contiguous();
+  dst = src.detach().to(like.device(), like.dtype(), false, true).contiguous();
 }
 }  // namespace detail
 

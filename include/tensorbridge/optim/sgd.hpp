@@ -75,6 +75,8 @@ class SGD final : public Optimizer {
         } else {
           param -= lr * b;
         }
+      }, [&](std::size_t i, const TensorBase& p, const TensorBase& grad) {
+        device_update(o, buffers_[g][i], p, grad);
       });
     }
   }
@@ -109,6 +111,22 @@ class SGD final : public Optimizer {
   }
 
  private:
+  // The update above as in-place ops, for a parameter on a device.
+  static void device_update(const SGDOptions& o, TensorBase& buffer, const TensorBase& p,
+                            const TensorBase& grad) {
+    TensorBase d = o.maximize ? ops::neg(grad) : grad;
+    if (o.weight_decay != 0) d = ops::add(d, p, Scalar(o.weight_decay));
+    if (o.momentum != 0) {
+      if (!buffer.defined()) {
+        buffer = d.clone();
+      } else {
+        ops::mul_(buffer, Scalar(o.momentum));
+        ops::add_(buffer, d, Scalar(1 - o.dampening));
+      }
+      d = o.nesterov ? ops::add(d, buffer, Scalar(o.momentum)) : buffer;
+    }
+    ops::add_(p, d, Scalar(-o.lr));
+  }
   static void check(const SGDOptions& o) {
     TB_CHECK(o.lr >= 0, ValueError, "SGD: invalid learning rate: ", o.lr);
     TB_CHECK(o.momentum >= 0, ValueError, "SGD: invalid momentum value: ", o.momentum);
