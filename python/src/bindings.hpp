@@ -34,6 +34,7 @@ void bind_optim(py::module_& m);                        // optim.cpp: _C._optim 
 void bind_elementwise(py::module_& m, TensorClass& cls);  // ops_elementwise.cpp: math, operators
 void bind_ops_reduce_linalg(py::module_& m, TensorClass& cls);  // reductions, matmul family
 void bind_ops_indexing(py::module_& m, TensorClass& cls);  // gather/scatter, cat, sort, random
+void bind_cuda(py::module_& m, TensorClass& cls);       // cuda.cpp: tensorbridge.cuda, CUDA interface
 
 // ---- dtypes and devices (dtype.cpp) ---------------------------------------------------------
 // The tensorbridge.<name> object of a dtype (a borrowed, immortal reference).
@@ -49,6 +50,11 @@ DType default_complex_dtype();
 // A device from a tensorbridge.device, a string like "cpu" or "cuda:0", or None (the CPU).
 Device device_arg(py::handle obj, const char* op);
 py::object device_object(Device device);
+// `t` (made on the CPU) on `device`: itself for the CPU, else a copy there. DeviceError naming
+// `op` when this build has no CUDA support.
+TensorBase on_device(TensorBase t, Device device, const char* op);
+// DeviceError naming `op` unless tensors can live on `device` in this build.
+void check_device_available(Device device, const char* op);
 
 // ---- Python values (creation.cpp) -----------------------------------------------------------
 // The Python number held by a scalar-like object (bool, int, float, complex, and objects with

@@ -214,7 +214,9 @@ DType factory_dtype(py::handle dtype, const char* op) {
 TensorBase factory(py::args size, py::handle dtype, py::handle device, bool requires_grad,
                    const char* op, TensorBase (*make)(const Shape&, DType, Device)) {
   TB_CHECK(!size.empty(), TypeError, op, "() missing 1 required positional argument: 'size'");
-  return with_requires_grad(make(shape_args(size, op), factory_dtype(dtype, op), device_arg(device, op)),
+  const Device where = device_arg(device, op);
+  check_device_available(where, op);
+  return with_requires_grad(make(shape_args(size, op), factory_dtype(dtype, op), where),
                             requires_grad);
 }
 
@@ -238,6 +240,7 @@ double real_arg(py::handle obj, const char* op) {
 
 TensorBase like(const TensorBase& t, py::handle dtype, py::handle device, const char* op) {
   const Device d = device.is_none() ? t.device() : device_arg(device, op);
+  check_device_available(d, op);
   return empty(t.shape(), optional_dtype_arg(dtype, op).value_or(t.dtype()), d);
 }
 
@@ -332,10 +335,9 @@ void bind_creation(py::module_& m) {
   m.def(
       "tensor",
       [](py::handle data, py::handle dtype, py::handle device, bool requires_grad) {
-        TB_CHECK(device_arg(device, "tensor").is_cpu(), DeviceError,
-                 "tensor: only the CPU is available in this build");
-        return with_requires_grad(tensor_from_data(data, optional_dtype_arg(dtype, "tensor"), "tensor"),
-                                  requires_grad);
+        const Device d = device_arg(device, "tensor");
+        TensorBase t = tensor_from_data(data, optional_dtype_arg(dtype, "tensor"), "tensor");
+        return with_requires_grad(on_device(std::move(t), d, "tensor"), requires_grad);
       },
       py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false,
@@ -345,14 +347,18 @@ void bind_creation(py::module_& m) {
   m.def(
       "as_tensor",
       [](py::handle data, py::handle dtype, py::handle device) -> py::object {
-        TB_CHECK(device_arg(device, "as_tensor").is_cpu(), DeviceError,
-                 "as_tensor: only the CPU is available in this build");
+        const std::optional<Device> where =
+            device.is_none() ? std::nullopt : std::optional<Device>(device_arg(device, "as_tensor"));
         const std::optional<DType> d = optional_dtype_arg(dtype, "as_tensor");
         // A tensor that already fits comes back as the very same object, as in PyTorch.
-        if (py::isinstance<TensorBase>(data) && (!d || *d == data.cast<const TensorBase&>().dtype())) {
-          return py::reinterpret_borrow<py::object>(data);
+        if (py::isinstance<TensorBase>(data)) {
+          const auto& t = data.cast<const TensorBase&>();
+          if ((!d || *d == t.dtype()) && (!where || *where == t.device())) {
+            return py::reinterpret_borrow<py::object>(data);
+          }
         }
-        return py::cast(as_tensor(data, d, "as_tensor"));
+        TensorBase t = as_tensor(data, d, "as_tensor");
+        return py::cast(where ? on_device(std::move(t), *where, "as_tensor") : t);
       },
       py::arg("data"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
       "data as a tensor, sharing its memory when possible (tensors, NumPy arrays, buffer and\n"
@@ -388,8 +394,9 @@ void bind_creation(py::module_& m) {
       [](py::handle size, py::handle fill_value, py::handle dtype, py::handle device,
          bool requires_grad) {
         const Scalar value = number_arg(fill_value, "full");
-        return with_requires_grad(full(shape_arg(size, "full"), value, full_dtype(value, dtype),
-                                       device_arg(device, "full")),
+        const Device where = device_arg(device, "full");
+        check_device_available(where, "full");
+        return with_requires_grad(full(shape_arg(size, "full"), value, full_dtype(value, dtype), where),
                                   requires_grad);
       },
       py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
@@ -399,8 +406,7 @@ void bind_creation(py::module_& m) {
       "arange",
       [](py::handle start, py::handle end, py::handle step, py::handle dtype, py::handle device,
          bool requires_grad) {
-        TB_CHECK(device_arg(device, "arange").is_cpu(), DeviceError,
-                 "arange: only the CPU is available in this build");
+        const Device where = device_arg(device, "arange");
         if (end.is_none()) std::swap(start, end);  // arange(end)
         const py::int_ zero(0), one(1);
         if (start.is_none()) start = zero;
@@ -411,7 +417,8 @@ void bind_creation(py::module_& m) {
         const DType d =
             optional_dtype_arg(dtype, "arange").value_or(integral ? DType::Int64 : default_dtype());
         return with_requires_grad(
-            arange(real_arg(start, "arange"), real_arg(end, "arange"), real_arg(step, "arange"), d),
+            on_device(arange(real_arg(start, "arange"), real_arg(end, "arange"), real_arg(step, "arange"), d),
+                      where, "arange"),
             requires_grad);
       },
       py::arg("start"), py::arg("end") = py::none(), py::arg("step") = py::none(), py::kw_only(),
@@ -422,10 +429,10 @@ void bind_creation(py::module_& m) {
       "linspace",
       [](py::handle start, py::handle end, int64_t steps, py::handle dtype, py::handle device,
          bool requires_grad) {
-        TB_CHECK(device_arg(device, "linspace").is_cpu(), DeviceError,
-                 "linspace: only the CPU is available in this build");
-        return with_requires_grad(linspace(real_arg(start, "linspace"), real_arg(end, "linspace"),
-                                           steps, factory_dtype(dtype, "linspace")),
+        const Device where = device_arg(device, "linspace");
+        return with_requires_grad(on_device(linspace(real_arg(start, "linspace"), real_arg(end, "linspace"),
+                                                     steps, factory_dtype(dtype, "linspace")),
+                                            where, "linspace"),
                                   requires_grad);
       },
       py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(),
@@ -435,10 +442,10 @@ void bind_creation(py::module_& m) {
       "eye",
       [](int64_t n, std::optional<int64_t> m_cols, py::handle dtype, py::handle device,
          bool requires_grad) {
-        TB_CHECK(device_arg(device, "eye").is_cpu(), DeviceError,
-                 "eye: only the CPU is available in this build");
-        return with_requires_grad(eye(n, m_cols.value_or(n), factory_dtype(dtype, "eye")),
-                                  requires_grad);
+        const Device where = device_arg(device, "eye");
+        return with_requires_grad(
+            on_device(eye(n, m_cols.value_or(n), factory_dtype(dtype, "eye")), where, "eye"),
+            requires_grad);
       },
       py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false,

@@ -209,20 +209,22 @@ std::pair<int64_t, int64_t> int_pair(py::handle obj, const char* name) {
   return {first, second};
 }
 
+// The stream= argument of __dlpack__: None or an integer.
+std::optional<int64_t> stream_arg(py::handle stream) {
+  if (stream.is_none()) return std::nullopt;
+  TB_CHECK(PyIndex_Check(stream.ptr()), TypeError, "__dlpack__: stream must be None or an integer, got ",
+           py::repr(stream).cast<std::string>());
+  return stream.cast<int64_t>();
+}
+
 // __dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None), per the array API.
+// A CUDA tensor asked for dl_device=(kDLCPU, 0) is copied to the host unless copy=False.
 py::object dlpack(const TensorBase& t, py::handle stream, py::handle max_version,
                   py::handle dl_device, py::handle copy) {
+  const std::optional<int64_t> consumer_stream = stream_arg(stream);
   if (t.device().is_cpu()) {
-    TB_CHECK(stream.is_none(), ValueError, "__dlpack__: stream must be None for a CPU tensor, got ",
+    TB_CHECK(!consumer_stream, ValueError, "__dlpack__: stream must be None for a CPU tensor, got ",
              py::repr(stream).cast<std::string>());
-  }
-  if (!dl_device.is_none()) {
-    const auto wanted = int_pair(dl_device, "dl_device");
-    const DLDevice here = to_dlpack_device(t.device());
-    TB_CHECK(wanted.first == static_cast<int>(here.device_type) && wanted.second == here.device_id,
-             BufferError, "__dlpack__: cannot export a tensor on ", t.device(), " (DLPack device (",
-             static_cast<int>(here.device_type), ", ", here.device_id, ")) to dl_device (", wanted.first,
-             ", ", wanted.second, ")");
   }
   bool versioned = false;
   if (!max_version.is_none()) {
@@ -231,8 +233,24 @@ py::object dlpack(const TensorBase& t, py::handle stream, py::handle max_version
   TB_CHECK(!tensor_requires_grad(t), BufferError,
            "__dlpack__: Can't export tensors that require gradient, use tensor.detach()");
   const bool must_copy = !copy.is_none() && copy.cast<bool>();
-  if (must_copy) return to_dlpack_capsule(t.clone(), versioned, /*copied=*/true);
-  return to_dlpack_capsule(t, versioned);
+  const bool may_copy = copy.is_none() || must_copy;
+  if (!dl_device.is_none()) {
+    const auto wanted = int_pair(dl_device, "dl_device");
+    const DLDevice here = to_dlpack_device(t.device());
+    const bool same = wanted.first == static_cast<int>(here.device_type) && wanted.second == here.device_id;
+    const bool to_host = wanted.first == static_cast<int>(kDLCPU) && t.device().is_cuda();
+    TB_CHECK(same || (to_host && may_copy), BufferError, "__dlpack__: cannot export a tensor on ",
+             t.device(), " (DLPack device (", static_cast<int>(here.device_type), ", ", here.device_id,
+             ")) to dl_device (", wanted.first, ", ", wanted.second, ")",
+             to_host ? " without a copy (copy=False)" : "");
+    if (!same) return to_dlpack_capsule(t.cpu(), versioned, /*copied=*/true);  // synchronous
+  }
+  const TensorBase exported = must_copy ? t.clone() : t;
+  if (t.device().is_cuda()) {  // after the clone: the consumer must wait for it too
+    tensorbridge::detail::require_device_hooks(t.device(), "__dlpack__")
+        .prepare_dlpack_export(exported, consumer_stream);
+  }
+  return to_dlpack_capsule(exported, versioned, /*copied=*/must_copy);
 }
 
 // __dlpack__ as a METH_FASTCALL | METH_KEYWORDS C method: every consumer calls it with

@@ -464,10 +464,12 @@ void bind_random(py::module_& m, TensorClass& cls) {
         [name, draw](const py::args& size, py::handle generator, py::handle dtype, py::handle device,
                      bool requires_grad) {
           TB_CHECK(!size.empty(), TypeError, name, "() missing 1 required positional argument: 'size'");
-          cpu_device_arg(device, name);
-          return with_requires_grad(draw(shape_args(size, name),
-                                         optional_dtype_arg(dtype, name).value_or(default_dtype()),
-                                         generator_arg(generator)),
+          const Device where = device_arg(device, name);
+          // Drawn from the (CPU) generator, then moved: the same values on every device.
+          return with_requires_grad(on_device(draw(shape_args(size, name),
+                                                   optional_dtype_arg(dtype, name).value_or(default_dtype()),
+                                                   generator_arg(generator)),
+                                              where, name),
                                     requires_grad);
         },
         py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
@@ -477,8 +479,9 @@ void bind_random(py::module_& m, TensorClass& cls) {
         like.c_str(),
         [draw](const TensorBase& t, py::handle generator, py::handle dtype, bool requires_grad) {
           return with_requires_grad(
-              draw(t.shape(), optional_dtype_arg(dtype, "rand_like").value_or(t.dtype()),
-                   generator_arg(generator)),
+              on_device(draw(t.shape(), optional_dtype_arg(dtype, "rand_like").value_or(t.dtype()),
+                             generator_arg(generator)),
+                        t.device(), "rand_like"),
               requires_grad);
         },
         py::arg("input"), py::kw_only(), py::arg("generator") = py::none(),
@@ -488,12 +491,13 @@ void bind_random(py::module_& m, TensorClass& cls) {
 
   auto randint = [](int64_t low, int64_t high, const std::vector<int64_t>& size, py::handle generator,
                     py::handle dtype, py::handle device, bool requires_grad) {
-    cpu_device_arg(device, "randint");
+    const Device where = device_arg(device, "randint");
     TB_CHECK(low < high, ValueError, "randint: expected low < high, but got low=", low, " and high=", high);
     return with_requires_grad(
-        ::tensorbridge::randint(low, high, size,
-                                optional_dtype_arg(dtype, "randint").value_or(DType::Int64),
-                                generator_arg(generator)),
+        on_device(::tensorbridge::randint(low, high, size,
+                                          optional_dtype_arg(dtype, "randint").value_or(DType::Int64),
+                                          generator_arg(generator)),
+                  where, "randint"),
         requires_grad);
   };
   const char* randint_doc = "Uniform integers in [low, high) (low defaults to 0), int64 by default.";
@@ -512,10 +516,11 @@ void bind_random(py::module_& m, TensorClass& cls) {
   m.def(
       "randperm",
       [](int64_t n, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {
-        cpu_device_arg(device, "randperm");
+        const Device where = device_arg(device, "randperm");
         return with_requires_grad(
-            ::tensorbridge::randperm(n, optional_dtype_arg(dtype, "randperm").value_or(DType::Int64),
-                                     generator_arg(generator)),
+            on_device(::tensorbridge::randperm(n, optional_dtype_arg(dtype, "randperm").value_or(DType::Int64),
+                                               generator_arg(generator)),
+                      where, "randperm"),
             requires_grad);
       },
       py::arg("n"), py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),

@@ -81,6 +81,7 @@ py::object to(py::handle self, const py::args& args, const py::kwargs& kwargs) {
   std::optional<DType> dtype;
   std::optional<Device> device;
   bool copy = false;
+  bool non_blocking = false;
   for (py::handle a : args) {
     if (py::isinstance<TensorBase>(a)) {
       dtype = tensor_of(a).dtype();
@@ -99,14 +100,17 @@ py::object to(py::handle self, const py::args& args, const py::kwargs& kwargs) {
       if (!value.is_none()) device = device_arg(value, "to");
     } else if (name == "copy") {
       copy = value.cast<bool>();
-    } else if (name != "non_blocking") {
+    } else if (name == "non_blocking") {
+      non_blocking = value.cast<bool>();
+    } else {
       throw py::type_error("to() got an unexpected keyword argument '" + name + "'");
     }
   }
-  TB_CHECK(!device || *device == t.device(), DeviceError, "to: cannot move a tensor of shape ",
-           shape_str(t.shape()), " from ", t.device(), " to ", *device,
-           "; only the CPU is available in this build");
-  return self_or_new(self, t.to(dtype.value_or(t.dtype()), copy));
+  if (!device || (device->is_cpu() && t.device().is_cpu())) {
+    return self_or_new(self, t.to(dtype.value_or(t.dtype()), copy));
+  }
+  check_device_available(*device, "to");
+  return self_or_new(self, t.to(*device, dtype.value_or(t.dtype()), non_blocking, copy));
 }
 
 std::vector<int64_t> int_list(py::handle obj, const char* op) {
@@ -178,10 +182,7 @@ Scalar fill_value(py::handle value, const char* op) {
 
 }  // namespace
 
-void bind_tensor(py::module_& m, TensorClass& cls) {
-  // tensorbridge.cuda (python/tensorbridge/cuda.py) asks this: the extension is built without
-  // CUDA support (it does not link tensorbridge::cuda), so there are no devices to use.
-  m.def("_cuda_device_count", [] { return 0; });
+void bind_tensor(py::module_& /*m*/, TensorClass& cls) {
   // ---- metadata ----------------------------------------------------------------------------
   cls.def_property_readonly("shape", [](const TensorBase& t) { return size_object(t.shape()); })
       .def("size",
@@ -269,9 +270,9 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
              return self;
            })
       .def("copy_",
-           [](py::handle self, py::handle src, bool /*non_blocking*/) {
+           [](py::handle self, py::handle src, bool non_blocking) {
              const TensorBase& dst = tensor_of(self);
-             dst.copy_(as_tensor(src, std::nullopt, "copy_"));
+             dst.copy_(as_tensor(src, std::nullopt, "copy_"), non_blocking);
              return self;
            },
            py::arg("src"), py::arg("non_blocking") = false)
@@ -291,6 +292,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
                       "cuda: cannot move a tensor of shape ", shape_str(t.shape()),
                       " to a GPU: this build of tensorbridge has no CUDA support "
                       "(tensorbridge.cuda.is_available() is False)");
+             check_device_available(Device::cuda(index < 0 ? 0 : index), "cuda");
              return self_or_new(self, t.cuda(index, non_blocking));
            },
            py::arg("device") = py::none(), py::arg("non_blocking") = false)

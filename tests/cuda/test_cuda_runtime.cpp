@@ -277,12 +277,28 @@ TEST(CudaCopy, ConvertsDtypesOnTheWay) {
 
 TEST(CudaCopy, LargePageableCopiesGoThroughTheStagingBuffers) {
   TB_REQUIRE_GPU();
-  // Not a multiple of the 16 MiB chunk, so the last chunk is partial.
+  // Not a multiple of the 4 MiB chunk, so the last chunk is partial; one lane.
   const int64_t n = (int64_t(40) << 20) / 4 + 12345;
   const tb::TensorBase x = tb::arange(0, double(n), 1, DType::Int32);
   const tb::TensorBase g = x.cuda(0);
   const tb::TensorBase back = g.cpu();
   EXPECT_EQ(std::memcmp(back.data_ptr(), x.data_ptr(), x.nbytes()), 0);
+}
+
+TEST(CudaCopy, VeryLargePageableCopiesAreSplitAmongThreadsBothWays) {
+  TB_REQUIRE_GPU();
+  // 2 lanes and more (64 MiB per two), with a part that is not a multiple of the chunk size,
+  // from a view that starts inside its storage.
+  const int64_t n = (int64_t(150) << 20) / 4 + 4321;
+  const tb::TensorBase x = tb::arange(0, double(n + 7), 1, DType::Int32).slice(0, 7, n + 7);
+  const tb::TensorBase g = tb::empty({n}, DType::Int32, tb::Device::cuda(0));
+  g.copy_(x, false);
+  const tb::TensorBase back = g.cpu();
+  ASSERT_EQ(back.numel(), n);
+  EXPECT_EQ(std::memcmp(back.data_ptr(), x.data_ptr(), x.nbytes()), 0);
+  const tb::TensorBase host = tb::zeros({n}, DType::Int32);
+  host.copy_(g, false);
+  EXPECT_EQ(std::memcmp(host.data_ptr(), x.data_ptr(), x.nbytes()), 0);
 }
 
 TEST(CudaCopy, NonBlockingWithPinnedMemory) {

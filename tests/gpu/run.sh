@@ -2,12 +2,15 @@
 # tensorbridge's GPU tests and GPU benchmark on a machine with an NVIDIA GPU, in one go, with
 # everything printed (about 3 minutes to build on 16 cores, 2 to run).
 #
-#   tests/gpu/run.sh         configure, build, run the GPU tests (ctest -L gpu), benchmark
+#   tests/gpu/run.sh         configure, build, run the GPU tests (ctest -L gpu), benchmark;
+#                            then build the Python extension with CUDA, run the Python GPU
+#                            tests and the Python benchmark
 #   tests/gpu/run.sh build   configure and build only, then gather the test and benchmark
 #                            binaries and the shared libraries they need (CUDA runtime,
 #                            GoogleTest, Google Benchmark) in build/gpu-carry. Needs no GPU:
 #                            build on a workstation, copy build/gpu-carry to the GPU machine.
-#   tests/gpu/run.sh run     run build/gpu-carry's binaries (no compiler needed there)
+#   tests/gpu/run.sh run     run build/gpu-carry's binaries, then the Python part as above
+#                            (which compiles the extension there: needs nvcc and g++)
 #
 # Environment:
 #   TB_GPU_BUILD    build folder (default build/gpu)
@@ -107,6 +110,40 @@ do_tests_carry() {
   return $status
 }
 
+# The Python extension with CUDA support, built here by pip (needs nvcc, pybind11 and
+# scikit-build-core, no network), installed into a scratch folder, then the Python GPU tests
+# and the Python benchmark against PyTorch and CuPy.
+python_site="${TB_PYTHON_SITE:-/tmp/tensorbridge-cuda-python}"
+
+do_python_build() {
+  section "Python extension with CUDA (pip install . -C cmake.define.TENSORBRIDGE_CUDA=ON)"
+  local cublas_root args=() start=$SECONDS
+  cublas_root="$(find_cublas_root)"
+  [[ -n "$cublas_root" ]] && args+=(-C "cmake.define.TENSORBRIDGE_CUBLAS_INCLUDE_DIR=$cublas_root/include")
+  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$python" -m pip install -q --no-build-isolation --no-deps \
+    --upgrade --target "$python_site" -C cmake.define.TENSORBRIDGE_CUDA=ON \
+    -C build-dir=build/gpu-python "${args[@]}" . || return 1
+  echo "built in $((SECONDS - start)) s"
+}
+
+python_env() {
+  local lib
+  lib="$(cublas_library_path)"
+  env PYTHONPATH="$python_site" XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 \
+    LD_LIBRARY_PATH="${lib:+$lib:}${LD_LIBRARY_PATH:-}" "$@"
+}
+
+do_python_tests() {
+  section "Python GPU tests"
+  python_env "$python" -m pytest -q -p no:cacheprovider tests/python/test_cuda_gpu.py \
+    tests/python/test_cuda.py tests/python/test_dlpack.py tests/python/test_creation.py
+}
+
+do_python_bench() {
+  section "Python benchmark (tensorbridge, PyTorch, CuPy; same GPU, same process)"
+  python_env "$python" benchmarks/bench_cuda_python.py
+}
+
 do_bench() {
   local bin="$1" libs="$2"
   section "benchmark (tensorbridge and PyTorch, same GPU, same run)"
@@ -126,6 +163,12 @@ case "$mode" in
     do_build || exit 1
     do_tests_ctest || status=1
     do_bench "$build/tests/cuda/bench_cuda" "" || status=1
+    if do_python_build; then
+      do_python_tests || status=1
+      do_python_bench || status=1
+    else
+      status=1
+    fi
     ;;
   build)
     print_machine
@@ -136,6 +179,12 @@ case "$mode" in
     print_machine
     do_tests_carry || status=1
     do_bench "$carry/bin/bench_cuda" "$carry/lib" || status=1
+    if do_python_build; then
+      do_python_tests || status=1
+      do_python_bench || status=1
+    else
+      status=1
+    fi
     ;;
   *)
     echo "usage: $0 [all|build|run]" >&2

@@ -5,7 +5,9 @@
 // CPU-only program never installs it, and core refuses device tensors with an error that
 // says what to add.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "tensorbridge/core/device.hpp"
 #include "tensorbridge/core/error.hpp"
@@ -31,6 +33,16 @@ struct DeviceHooks {
   // The CUDA device that owns the memory at `p` (managed memory imported from DLPack may
   // carry device_id 0), or -1 when the runtime does not know.
   int (*pointer_device)(const void* p);
+  // Streams as the Python protocols (DLPack's stream=, __cuda_array_interface__'s "stream")
+  // name them: 1 the legacy default stream, 2 the per-thread default, else the handle.
+  // The name of the calling thread's current stream on device `index`.
+  int64_t (*current_stream_argument)(int index);
+  // Later work on the current stream of device `index` waits for the work queued so far
+  // on `stream` (a foreign producer's), without blocking the host.
+  void (*wait_for_stream)(int index, int64_t stream);
+  // The producer's half of __dlpack__(stream=...): the device tensor `t`'s data is made
+  // ready on the consumer's stream (nullopt: None; -1: no synchronization wanted).
+  void (*prepare_dlpack_export)(const TensorBase& t, std::optional<int64_t> stream);
 };
 inline const DeviceHooks* device_hooks = nullptr;
 

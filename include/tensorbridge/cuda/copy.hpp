@@ -11,8 +11,9 @@
 // span is much larger than the data. A device destination with gaps needs the kernels.
 //
 // Pinned host memory is transferred directly, asynchronously when non_blocking. Pageable
-// memory of 1 MiB and more goes through two pinned staging buffers in chunks, so that the
-// CPU's memcpy of one chunk overlaps the DMA of the other; smaller copies let the driver
+// memory of 1 MiB and more goes through pinned staging buffers in chunks, so that the CPU's
+// memcpy of one chunk overlaps the DMA of the other, and copies of 64 MiB and more are split
+// among threads (the CPU side is what limits a pageable copy); smaller copies let the driver
 // stage them. Every copy runs on the current stream of the CUDA device involved.
 #include <cuda_runtime_api.h>
 
@@ -20,8 +21,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,7 +55,7 @@ inline const CopyKernels& require_copy_kernels(const char* op, Device device) {
   return *copy_kernels;
 }
 
-inline constexpr std::size_t kStagingChunk = std::size_t(16) << 20;
+inline constexpr std::size_t kStagingChunk = std::size_t(4) << 20;
 inline constexpr std::size_t kStagingThreshold = std::size_t(1) << 20;
 
 // The bytes a view reaches: from its lowest element to one past its highest.
@@ -107,53 +110,116 @@ inline TensorBase device_empty(const Shape& shape, DType dtype, Device device,
                                                  contiguous_strides(shape), dtype));
 }
 
-struct StagingBuffers {
-  std::mutex mutex;
-  std::shared_ptr<Storage> buffer[2];
+// Pageable copies are limited by the CPU, not by the link: by the memcpy between pageable
+// memory and the pinned staging buffers and, into fresh memory (what t.cpu() returns), by
+// its page faults. So a large copy is split into up to kMaxStagingLanes contiguous parts
+// ("lanes") of at least kStagingLaneMin bytes, each moved by its own thread through its own
+// pair of staging buffers on its own stream; the DMA engine has room for all of them.
+inline constexpr std::size_t kStagingLaneMin = std::size_t(32) << 20;
+inline constexpr std::size_t kMaxStagingLanes = 8;
+
+struct StagingPool {
+  std::mutex mutex;  // one pageable transfer at a time uses the pool
+  std::vector<std::shared_ptr<Storage>> buffers;  // pinned, two per lane, any device
+  std::vector<std::vector<Stream>> lane_streams;  // per device: the streams of lanes 1, 2, ...
 };
-inline StagingBuffers& staging() {
-  static StagingBuffers s;
-  return s;
+inline StagingPool& staging_pool() {
+  static StagingPool pool;
+  return pool;
 }
 
-// Pageable host memory <-> device through the pinned staging buffers; returns when done.
-inline void staged_transfer(char* dst, const char* src, std::size_t nbytes, bool to_device,
-                            const Stream& stream) {
-  StagingBuffers& s = staging();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  for (auto& b : s.buffer) {
-    if (!b) b = allocate_pinned(kStagingChunk);
-  }
-  char* buf[2] = {static_cast<char*>(s.buffer[0]->data()), static_cast<char*>(s.buffer[1]->data())};
+inline std::size_t staging_lanes(std::size_t nbytes) {
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp<std::size_t>(nbytes / kStagingLaneMin, 1, std::min(kMaxStagingLanes, cores));
+}
+
+// One lane: bytes between pageable memory and the device through two pinned buffers, in
+// chunks, so that the CPU's memcpy of one chunk overlaps the DMA of the other. Returns when
+// every byte has arrived.
+inline void staged_lane(char* dst, const char* src, std::size_t nbytes, bool to_device,
+                        cudaStream_t stream, int device, char* const buf[2]) {
+  const Stream lane(stream, device);
   Event done[2];
   const cudaMemcpyKind kind = to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost;
   const std::size_t chunks = (nbytes + kStagingChunk - 1) / kStagingChunk;
   auto chunk_size = [&](std::size_t k) { return std::min(kStagingChunk, nbytes - k * kStagingChunk); };
   if (to_device) {
     for (std::size_t k = 0; k < chunks; ++k) {
-      const int b = static_cast<int>(k % 2);
+      const std::size_t b = k % 2;
       done[b].synchronize();  // the DMA that last read this buffer
       std::memcpy(buf[b], src + k * kStagingChunk, chunk_size(k));
-      check(cudaMemcpyAsync(dst + k * kStagingChunk, buf[b], chunk_size(k), kind, stream.handle()),
+      check(cudaMemcpyAsync(dst + k * kStagingChunk, buf[b], chunk_size(k), kind, stream),
             "copy_", "cudaMemcpyAsync");
-      done[b].record(stream);
+      done[b].record(lane);
     }
     done[0].synchronize();
     done[1].synchronize();
     return;
   }
   auto issue = [&](std::size_t k) {
-    const int b = static_cast<int>(k % 2);
-    check(cudaMemcpyAsync(buf[b], src + k * kStagingChunk, chunk_size(k), kind, stream.handle()),
+    const std::size_t b = k % 2;
+    check(cudaMemcpyAsync(buf[b], src + k * kStagingChunk, chunk_size(k), kind, stream),
           "copy_", "cudaMemcpyAsync");
-    done[b].record(stream);
+    done[b].record(lane);
   };
   issue(0);
   for (std::size_t k = 0; k < chunks; ++k) {
     if (k + 1 < chunks) issue(k + 1);  // its buffer's previous chunk was drained below
-    const int b = static_cast<int>(k % 2);
+    const std::size_t b = k % 2;
     done[b].synchronize();
     std::memcpy(dst + k * kStagingChunk, buf[b], chunk_size(k));
+  }
+}
+
+// Pageable host memory <-> device through the pinned staging buffers; returns when done.
+// Lane 0 runs on the calling thread and `stream`; the other lanes' streams first wait for
+// the work queued on `stream` (what produced or still reads the device bytes).
+inline void staged_transfer(char* dst, const char* src, std::size_t nbytes, bool to_device,
+                            const Stream& stream) {
+  StagingPool& pool = staging_pool();
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  const std::size_t lanes = staging_lanes(nbytes);
+  const int device = stream.device_index();
+  while (pool.buffers.size() < 2 * lanes) pool.buffers.push_back(allocate_pinned(kStagingChunk));
+  if (pool.lane_streams.size() <= static_cast<std::size_t>(device)) pool.lane_streams.resize(device + 1);
+  std::vector<Stream>& streams = pool.lane_streams[device];
+  while (streams.size() + 1 < lanes) streams.push_back(Stream::create(device));
+
+  const std::size_t part = (nbytes / lanes + kStagingChunk - 1) / kStagingChunk * kStagingChunk;
+  auto run_lane = [&](std::size_t i, cudaStream_t s) {
+    char* buf[2] = {static_cast<char*>(pool.buffers[2 * i]->data()),
+                    static_cast<char*>(pool.buffers[2 * i + 1]->data())};
+    const std::size_t begin = std::min(nbytes, i * part);
+    const std::size_t len = std::min(nbytes, begin + part) - begin;
+    if (len > 0) staged_lane(dst + begin, src + begin, len, to_device, s, device, buf);
+  };
+  if (lanes == 1) {
+    run_lane(0, stream.handle());
+    return;
+  }
+  Event queued;
+  queued.record(stream);
+  for (std::size_t i = 1; i < lanes; ++i) queued.wait(streams[i - 1]);
+  std::vector<std::exception_ptr> errors(lanes);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < lanes; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        DeviceGuard guard(device);  // a new thread starts on device 0
+        run_lane(i, streams[i - 1].handle());
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  }
+  try {
+    run_lane(0, stream.handle());
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
   }
 }
 

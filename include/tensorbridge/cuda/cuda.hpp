@@ -6,7 +6,9 @@
 // Device math additionally needs the kernels: <tensorbridge/cuda/kernels.cuh>, in one
 // translation unit compiled by nvcc.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "tensorbridge/core/device_hooks.hpp"
 #include "tensorbridge/cuda/allocator.hpp"
@@ -25,9 +27,20 @@ inline std::shared_ptr<Storage> hook_allocate(std::size_t nbytes, Device device)
   return allocate(nbytes, device);
 }
 inline int hook_current_device() { return current_device(); }
+inline int64_t hook_current_stream_argument(int index) {
+  return dlpack_stream_argument(current_stream(index));
+}
+inline void hook_wait_for_stream(int index, int64_t stream) {
+  const std::optional<cudaStream_t> producer = stream_from_dlpack(stream, "wait_for_stream");
+  if (!producer) return;
+  DeviceGuard guard(index);
+  wait_stream(Stream(*producer, index), current_stream(index).handle());
+}
 
 inline const tensorbridge::detail::DeviceHooks kDeviceHooks = {
-    &hook_allocate, &copy_tensors, &fill_tensor, &hook_current_device, &pointer_device};
+    &hook_allocate,         &copy_tensors,          &fill_tensor,
+    &hook_current_device,   &pointer_device,        &hook_current_stream_argument,
+    &hook_wait_for_stream,  &prepare_dlpack_export};
 
 inline bool install_device_hooks() {
   tensorbridge::detail::device_hooks = &kDeviceHooks;

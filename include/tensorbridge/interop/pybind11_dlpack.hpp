@@ -9,9 +9,11 @@
 //     back to the legacy call when the producer rejects the keywords with TypeError.
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
+#include "tensorbridge/core/device_hooks.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/interop/dlpack.hpp"
 
@@ -110,6 +112,10 @@ inline TensorBase from_dlpack_capsule(pybind11::handle capsule, const char* op =
 struct DLPackRequest {
   std::optional<DLDevice> dl_device;  // None: where the data is
   std::optional<bool> copy;           // None: copy only if needed
+  // The consumer's stream for device data (1: legacy default, 2: per-thread default, else
+  // a cudaStream_t; -1: no synchronization); None: not passed. from_dlpack_object fills it
+  // for CUDA producers when the CUDA layer is present.
+  std::optional<int64_t> stream;
 };
 
 namespace detail {
@@ -123,18 +129,64 @@ inline PyObject* call_dlpack(PyObject* obj, const DLPackRequest& request, bool l
   static PyObject* max_version =
       Py_BuildValue("(II)", unsigned(kDLPackMajorVersion), unsigned(kDLPackMinorVersion));
   // Interned, so that a Python producer matches them to its parameters by identity.
+  static PyObject* stream_name = PyUnicode_InternFromString("stream");
   static PyObject* kwnames =
       Py_BuildValue("(NNN)", PyUnicode_InternFromString("max_version"),
                     PyUnicode_InternFromString("dl_device"), PyUnicode_InternFromString("copy"));
-  if (legacy) return PyObject_CallMethodNoArgs(obj, method);
+  static PyObject* kwnames_stream = Py_BuildValue("(ONNN)", stream_name,
+      PyUnicode_InternFromString("max_version"), PyUnicode_InternFromString("dl_device"),
+      PyUnicode_InternFromString("copy"));
+  static PyObject* kwnames_legacy_stream = Py_BuildValue("(O)", stream_name);
+  pybind11::object stream;
+  if (request.stream) stream = pybind11::int_(*request.stream);
+  if (legacy) {
+    if (!request.stream) return PyObject_CallMethodNoArgs(obj, method);
+    PyObject* args[2] = {obj, stream.ptr()};  // the legacy signature: __dlpack__(stream=None)
+    return PyObject_VectorcallMethod(method, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                     kwnames_legacy_stream);
+  }
   pybind11::object device = pybind11::none();
   if (request.dl_device) {
     device = pybind11::make_tuple(static_cast<int>(request.dl_device->device_type),
                                   request.dl_device->device_id);
   }
   PyObject* copy = !request.copy ? Py_None : (*request.copy ? Py_True : Py_False);
+  if (request.stream) {
+    PyObject* args[5] = {obj, stream.ptr(), max_version, device.ptr(), copy};
+    return PyObject_VectorcallMethod(method, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                     kwnames_stream);
+  }
   PyObject* args[4] = {obj, max_version, device.ptr(), copy};
   return PyObject_VectorcallMethod(method, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, kwnames);
+}
+
+// The stream= a consumer passes to a producer whose data is on a CUDA device: the current
+// stream of that device, so that the producer orders its pending work before our use of
+// the data. Nothing for other devices, and nothing without the CUDA layer (then no tensor
+// can live on a GPU, and the import fails later with a clear DeviceError).
+inline std::optional<int64_t> consumer_stream(pybind11::handle obj, const DLPackRequest& request) {
+  const tensorbridge::detail::DeviceHooks* hooks = tensorbridge::detail::device_hooks;
+  if (hooks == nullptr || request.stream) return request.stream;
+  DLDevice where{};
+  if (request.dl_device) {
+    where = *request.dl_device;
+  } else {
+    PyObject* device = PyObject_CallMethod(obj.ptr(), "__dlpack_device__", nullptr);
+    if (device == nullptr) {  // a producer without it (or a failing one): no stream
+      PyErr_Clear();
+      return std::nullopt;
+    }
+    const pybind11::object held = pybind11::reinterpret_steal<pybind11::object>(device);
+    if (!PyTuple_Check(device) || PyTuple_GET_SIZE(device) != 2) return std::nullopt;
+    where.device_type = static_cast<DLDeviceType>(PyLong_AsLong(PyTuple_GET_ITEM(device, 0)));
+    where.device_id = static_cast<int32_t>(PyLong_AsLong(PyTuple_GET_ITEM(device, 1)));
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      return std::nullopt;
+    }
+  }
+  if (where.device_type != kDLCUDA && where.device_type != kDLCUDAManaged) return std::nullopt;
+  return hooks->current_stream_argument(where.device_id);
 }
 
 }  // namespace detail
@@ -152,7 +204,9 @@ inline TensorBase from_dlpack_object(pybind11::handle obj, const DLPackRequest& 
     t = from_dlpack_capsule(obj, op);
     honoured = false;
   } else {
-    PyObject* capsule = detail::call_dlpack(obj.ptr(), request, false);
+    DLPackRequest asked = request;
+    asked.stream = detail::consumer_stream(obj, request);
+    PyObject* capsule = detail::call_dlpack(obj.ptr(), asked, false);
     // Looked up only on failure: the common path makes one attribute lookup, not two.
     if (capsule == nullptr && PyErr_ExceptionMatches(PyExc_AttributeError)) {
       pybind11::error_already_set error;  // fetched, so that hasattr may run
@@ -162,7 +216,7 @@ inline TensorBase from_dlpack_object(pybind11::handle obj, const DLPackRequest& 
     }
     if (capsule == nullptr && PyErr_ExceptionMatches(PyExc_TypeError)) {
       PyErr_Clear();
-      capsule = detail::call_dlpack(obj.ptr(), request, true);
+      capsule = detail::call_dlpack(obj.ptr(), asked, true);
       honoured = false;
     }
     if (capsule == nullptr) throw pybind11::error_already_set();

@@ -2,7 +2,8 @@
 // Moving tensors between Python objects and C++ without copying, for any pybind11 module:
 //   - import_tensor(obj): a tensorbridge.Tensor as is (same tensor, same version counter),
 //     or the memory of any object exporting the buffer protocol (NumPy, JAX, memoryview) or
-//     DLPack (PyTorch, JAX, CuPy, TensorFlow, raw capsules);
+//     DLPack (PyTorch, JAX, CuPy, TensorFlow, raw capsules), or, in programs with the CUDA
+//     layer, __cuda_array_interface__ (Numba);
 //   - to_python(t): a tensorbridge.Tensor for a C++ tensor (sharing its memory).
 // Used by tensorbridge's own module and by the type casters of tensorbridge/pybind11.hpp.
 #include <pybind11/pybind11.h>
@@ -14,6 +15,7 @@
 
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/interop/pybind11_buffer.hpp"
+#include "tensorbridge/interop/pybind11_cuda_array.hpp"
 #include "tensorbridge/interop/pybind11_dlpack.hpp"
 
 namespace tensorbridge::python {
@@ -54,6 +56,11 @@ inline std::optional<TensorBase> import_tensor(pybind11::handle obj, const char*
     }
   }
   if (has_dlpack()) return from_dlpack_object(obj, {}, op);
+  // Only where tensors can live on a GPU (the CUDA layer is present): Numba's device arrays
+  // and other exporters of __cuda_array_interface__ without DLPack.
+  if (tensorbridge::detail::device_hooks != nullptr && has_cuda_array_interface(obj)) {
+    return from_cuda_array_interface(obj, op);
+  }
   return std::nullopt;
 }
 

@@ -417,8 +417,9 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """``to(dtype)``, ``to(device)``, ``to(tensor)`` or keywords: floating point
-        parameters and buffers take the dtype; only the CPU exists in this build."""
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or keywords:
+        parameters and buffers move to the device, and floating point ones take the dtype;
+        the Parameter objects stay the same (their data is replaced), as in PyTorch."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
@@ -431,13 +432,20 @@ class Module:
                 dtype = arg
             else:
                 device = arg
-        if device is not None and _C.device(device) != _C.device("cpu"):
-            raise RuntimeError(f"to: cannot move a module to {device}; only the CPU is available in this build")
-        if dtype is None:
-            return self
-        if not (dtype.is_floating_point or dtype.is_complex):
+        if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
-        return self._apply_to_tensors(lambda t: t.to(dtype) if t.is_floating_point() else t)
+        target = None if device is None else _C.device(device)
+        if target is not None and target.type == "cuda" and target.index is None:
+            target = _C.device("cuda", _C._cuda_current_device())
+
+        def convert(t: Tensor) -> Tensor:
+            if dtype is not None and t.is_floating_point():
+                t = t.to(dtype)
+            return t if target is None else t.to(target)
+
+        if dtype is None and target is None:
+            return self
+        return self._apply_to_tensors(convert)
 
     def float(self) -> Module:
         return self.to(_C.float32)
@@ -452,7 +460,13 @@ class Module:
         return self.to(_C.bfloat16)
 
     def cpu(self) -> Module:
-        return self
+        return self.to("cpu")
+
+    def cuda(self, device: int | str | None = None) -> Module:
+        """Moves every parameter and buffer to a CUDA device (default: the current one)."""
+        if device is None:
+            return self.to(_C.device("cuda", _C._cuda_current_device()))
+        return self.to(_C.device("cuda", device) if isinstance(device, int) else device)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Calls fn on every submodule (children first) and then on this module."""
