@@ -180,7 +180,7 @@ TEST(CudaAutograd, Reductions) {
       [](const std::vector<TensorBase>& x) {
         const TensorBase a = ag::sum(x[0], {1}, true, std::nullopt);
         const TensorBase b = ag::mean(x[0], {0, 2});
-        return ag::add(ag::mul(a, 2.0), b.unsqueeze(0));
+        return ag::add(ag::mul(a, 2.0), b.unsqueeze(1));  // [3, 4, 5]
       },
       {{{3, 4, 5}}});
   check_family(
@@ -505,12 +505,13 @@ TEST(CudaNn, PointwiseLossesMatchTheCpu) {
     for (auto reduction : {ag::Reduction::Mean, ag::Reduction::Sum, ag::Reduction::None}) {
       SCOPED_TRACE(std::to_string(int(kind)) + " " + std::to_string(int(reduction)));
       const bool probabilities = kind == ag::PointwiseLoss::Bce;
+      const TensorBase target = values({4, 3}, DType::Float64, 0, 1, 77);
       check_family(
           "loss",
           [&](const std::vector<TensorBase>& x) {
-            return ag::pointwise_loss(kind, x[0], x[1].detach(), reduction);
+            return ag::pointwise_loss(kind, x[0], target.to(x[0].device()), reduction);
           },
-          {{{4, 3}, probabilities ? 0.05 : -2.0, probabilities ? 0.95 : 2.0}, {{4, 3}, 0, 1}},
+          {{{4, 3}, probabilities ? 0.05 : -2.0, probabilities ? 0.95 : 2.0}},
           Kernels::Registered, {DType::Float64});
     }
   }
@@ -538,6 +539,25 @@ TEST(CudaNn, ClassLossesMatchTheCpu) {
         },
         {{{4, 3}}}, Kernels::Registered, {DType::Float64});
   }
+}
+
+TEST(CudaNn, EmbeddingMatchesTheCpu) {
+  TB_REQUIRE_GPU();
+  for (int64_t padding : {-1, 3}) {
+    check_family(
+        "embedding padding " + std::to_string(padding),
+        [&](const std::vector<TensorBase>& x) {
+          const TensorBase idx = tb::tensor<int64_t>({{1, 3}, {3, 0}, {1, 1}}).to(x[0].device());
+          return tb::nn::functional::embedding(idx, x[0], padding < 0 ? std::nullopt
+                                                                      : std::optional(padding));
+        },
+        {{{5, 4}}}, Kernels::MayBeMissing, {DType::Float32});
+  }
+  const TensorBase w = values({5, 4}).to(kGpu).requires_grad_();
+  const std::string msg = tbtest::error_of<tb::IndexError>([&] {
+    tb::nn::functional::embedding(tb::tensor<int64_t>({0, 5}).to(kGpu), w);
+  });
+  EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
 }
 
 TEST(CudaNn, ModuleToDeviceMovesParametersGradientsAndBuffers) {

@@ -135,10 +135,11 @@ namespace detail {
 inline TensorBase extreme_backward(const TensorBase& g, const TensorBase& x, const TensorBase& y,
                                    const Dims& dims, bool keepdim) {
   const Shape& shape = x.shape();
-  const TensorBase hit = ops::eq(x, expand_back(y, shape, dims, keepdim));
+  // Counted and divided in g's dtype: bool / int64 would divide in the default dtype
+  // (float32) and round 1/count, and devices sum no bools.
+  const TensorBase hit = ops::eq(x, expand_back(y, shape, dims, keepdim)).to(g.dtype());
   const TensorBase count = ops::sum(hit, dims, true);
-  // In g's dtype: bool / int64 would divide in the default dtype (float32) and round 1/count.
-  const TensorBase share = ops::div(hit.to(g.dtype()), count.expand(shape));
+  const TensorBase share = ops::div(hit, count.expand(shape));
   return autograd::mul(expand_back(g, shape, dims, keepdim), share);
 }
 }  // namespace detail
@@ -247,9 +248,9 @@ inline TensorBase norm(const TensorBase& x, double p = 2, const Dims& dims = {},
         if (p == 1) return autograd::mul(detail::expand_back(g, shape, dims, keepdim), ops::sign(x));
         if (std::isinf(p)) {
           const TensorBase ax = autograd::abs(x);
-          const TensorBase hit = ops::eq(ax, detail::expand_back(y, shape, dims, keepdim));
-          const TensorBase share =
-              ops::div(hit.to(g.dtype()), ops::sum(hit, dims, true).expand(shape));
+          const TensorBase hit =
+              ops::eq(ax, detail::expand_back(y, shape, dims, keepdim)).to(g.dtype());
+          const TensorBase share = ops::div(hit, ops::sum(hit, dims, true).expand(shape));
           return autograd::mul(autograd::mul(detail::expand_back(g, shape, dims, keepdim), share),
                                ops::sign(x));
         }

@@ -175,7 +175,14 @@ inline TensorBase clamp(const TensorBase& x, const std::optional<Scalar>& min,
       [min, max](const TensorBase& g, const TensorBase& x, const TensorBase&) {
         TensorBase mask;
         if (min) mask = ops::ge(x, *min);
-        if (max) mask = mask.defined() ? ops::logical_and(mask, ops::le(x, *max)) : ops::le(x, *max);
+        if (max) {
+          const TensorBase below = ops::le(x, *max);
+          // No logical_and on a device: there the two masks are applied one after the other.
+          if (mask.defined() && !x.device().is_cpu()) {
+            return autograd::mul(autograd::mul(g, mask), below);
+          }
+          mask = mask.defined() ? ops::logical_and(mask, below) : below;
+        }
         return autograd::mul(g, mask);
       });
 }
