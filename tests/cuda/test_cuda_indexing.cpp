@@ -1,10 +1,11 @@
 // The CUDA kernels of selection, indexing, random numbers and scans, checked against the
 // CPU ops on the same values: where/masked_fill, clamp, max/min with indices and
-// argmax/argmin, gather/scatter/scatter_add/index_select/index_add (int64 and int32
-// indices, strided operands, empty tensors, out-of-range indices), uniform_/normal_/
-// random_/bernoulli_ (the CPU's stream for a seed, determinism, statistics on 10^6
-// samples), cumsum/cumprod; and the errors of the ops that still have no CUDA kernel.
-// Skips without a GPU (the error tests that need no device run everywhere).
+// argmax/argmin, gather/scatter/scatter_add/index_select/index_add and advanced indexing
+// (index, index_put_, bool masks, masked_select, nonzero) with int64 and int32 indices,
+// strided operands, empty tensors and out-of-range indices; uniform_/normal_/random_/
+// bernoulli_ and the rand/randn/randint factories (the CPU's stream for a seed,
+// determinism, statistics on 10^6 samples); cumsum/cumprod; and the errors of the ops that
+// still have no CUDA kernel. Skips without a GPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,6 +20,7 @@
 #include "tensorbridge/ops/binary.hpp"
 #include "tensorbridge/ops/indexing.hpp"
 #include "tensorbridge/ops/join.hpp"
+#include "tensorbridge/ops/api_random.hpp"
 #include "tensorbridge/ops/random.hpp"
 #include "tensorbridge/ops/reduce.hpp"
 #include "tensorbridge/ops/sort.hpp"
@@ -311,6 +313,59 @@ TEST(CudaIndexing, BadIndicesRaiseLikeTheCpuAndLeaveSelfUntouched) {
             std::string::npos);
 }
 
+TEST(CudaIndexing, AdvancedIndexingMasksAndIndexPutMatchTheCpu) {
+  TB_REQUIRE_GPU();
+  using Indices = std::vector<std::optional<tb::TensorBase>>;
+  const tb::TensorBase rows = indices_below({3, 1}, 7, DType::Int64, 41);
+  const tb::TensorBase cols = indices_below({4}, 6, DType::Int32, 42);
+  const tb::TensorBase negative = ops::sub(indices_below({4}, 5, DType::Int64, 43), 5);  // [-5, 0)
+  const tb::TensorBase mask = ops::gt(values({7, 6}, DType::Float32, -1, 1, 44), 0);
+  tb::Generator gen(45);
+  const tb::TensorBase unique = ops::randperm(7, DType::Int64, &gen).slice(0, 0, 4);
+  const tb::TensorBase repeats = indices_below({9}, 7, DType::Int64, 46);
+  for (DType d : {DType::Float32, DType::Float16, DType::Int64, DType::Bool}) {
+    const tb::TensorBase x = values({5, 6, 7}, d, -4, 4, 40).transpose(0, 2);  // [7, 6, 5]
+    const tb::TensorBase g = x.cuda(0);
+    // Adjacent index dims (in place), separated ones (first), negative indices, CPU indices.
+    expect_close(ops::index(g, Indices{rows.cuda(0), cols.cuda(0)}),
+                 ops::index(x, Indices{rows, cols}), 0, 0);
+    expect_close(ops::index(g, Indices{rows.cuda(0), std::nullopt, negative.cuda(0)}),
+                 ops::index(x, Indices{rows, std::nullopt, negative}), 0, 0);
+    expect_close(ops::index(g, Indices{std::nullopt, cols}), ops::index(x, Indices{std::nullopt, cols}),
+                 0, 0);
+    expect_close(ops::index(g, Indices{mask.cuda(0)}), ops::index(x, Indices{mask}), 0, 0);
+    expect_close(ops::masked_select(g, mask.cuda(0).unsqueeze(-1)),
+                 ops::masked_select(x, mask.unsqueeze(-1)), 0, 0);
+    expect_close(ops::nonzero(g), ops::nonzero(x), 0, 0);
+    // index_put_: unique positions assigned (broadcast values), repeated ones accumulated.
+    const tb::TensorBase row_values = values({5}, d, -4, 4, 47);
+    expect_close(ops::index_put(g, Indices{unique.cuda(0)}, row_values.cuda(0)),
+                 ops::index_put(x, Indices{unique}, row_values), 0, 0);
+    expect_close(ops::index_put(g, Indices{mask.cuda(0)}, row_values.cuda(0)),
+                 ops::index_put(x, Indices{mask}, row_values), 0, 0);
+    if (d == DType::Bool) continue;  // accumulating bools has no CUDA kernel
+    const tb::TensorBase many = values({9, 6, 5}, d, -4, 4, 48);
+    const double tol = tb::is_floating_point(d) ? 8 * tolerance(d) : 0;
+    const tb::TensorBase gs = g.clone();
+    ops::index_put_(gs, Indices{repeats.cuda(0)}, many.cuda(0), true);
+    expect_close(gs, ops::index_put(x, Indices{repeats}, many, true), tol, tol * 8);
+  }
+  const tb::TensorBase g = values({7, 6}, DType::Float32).cuda(0);
+  EXPECT_NE(error_of<tb::IndexError>([&] {
+              ops::index(g, Indices{tb::full({2}, 7, DType::Int64).cuda(0)});
+            }).find("index 7 is out of bounds for dimension 0 with size 7"),
+            std::string::npos);
+  EXPECT_NE(error_of<tb::IndexError>([&] {
+              ops::index_put_(g, Indices{std::nullopt, tb::full({1}, -7, DType::Int64).cuda(0)},
+                              tb::zeros({1}).cuda(0));
+            }).find("index -7 is out of bounds for dimension 1 with size 6"),
+            std::string::npos);
+  EXPECT_NE(error_of<tb::DeviceError>([&] {
+              ops::index_put_(g, Indices{unique.cuda(0)}, tb::zeros({6}));
+            }).find("index_put_"),
+            std::string::npos);
+}
+
 // ---- random -----------------------------------------------------------------------------------
 
 TEST(CudaRandom, TheDeviceDrawsTheCpuStreamForASeed) {
@@ -340,6 +395,16 @@ TEST(CudaRandom, TheDeviceDrawsTheCpuStreamForASeed) {
     ops::random_(gpu, -5, 1000, &gpu_gen);
     expect_close(gpu, cpu, 0, 0);
   }
+  // The factories on the device, and the _like forms on a device tensor's device.
+  tb::Generator fc(5), fg(5);
+  expect_close(ops::rand({17, 3}, DType::Float64, kGpu, &fg), ops::rand({17, 3}, DType::Float64, &fc),
+               0, 0);
+  expect_close(ops::randn({65}, DType::Float32, kGpu, &fg), ops::randn({65}, DType::Float32, &fc),
+               tolerance(DType::Float32), tolerance(DType::Float32));
+  expect_close(ops::randint(-4, 9, {2, 50}, DType::Int32, kGpu, &fg),
+               ops::randint(-4, 9, {2, 50}, DType::Int32, &fc), 0, 0);
+  EXPECT_EQ(tb::rand_like(tb::empty({3}, DType::Float16, kGpu)).device(), kGpu);
+  EXPECT_EQ(tb::randn_like(tb::empty({3}, DType::Float32, kGpu)).dtype(), DType::Float32);
   // A strided target gets the values a contiguous one gets, in row-major order.
   tb::Generator a(3), b(3);
   const tb::TensorBase strided = tb::empty({6, 8}, DType::Float32, kGpu).t();
@@ -443,18 +508,10 @@ TEST(CudaScan, CumsumAndCumprodAlongEveryDim) {
 TEST(CudaIndexing, OpsWithoutKernelsRaiseNamingOpAndDevice) {
   TB_REQUIRE_GPU();
   const tb::TensorBase g = values({4, 3}, DType::Float32).cuda(0);
-  const tb::TensorBase mask = ops::gt(g, 0);
   auto expect_named = [](const std::string& message, const char* op) {
     EXPECT_NE(message.find(op), std::string::npos) << message;
     EXPECT_NE(message.find("cuda"), std::string::npos) << message;
   };
-  expect_named(error_of<tb::DeviceError>([&] { ops::masked_select(g, mask); }), "masked_select");
-  expect_named(error_of<tb::DeviceError>([&] { ops::nonzero(g); }), "nonzero");
-  expect_named(error_of<tb::DeviceError>([&] { ops::index(g, {tb::TensorBase(mask)}); }), "index");
-  expect_named(error_of<tb::DeviceError>([&] {
-                 ops::index_put_(g, {tb::zeros({2}, DType::Int64)}, tb::zeros({2, 3}).cuda(0));
-               }),
-               "index_put_");
   expect_named(error_of<tb::DeviceError>([&] { ops::sort(g); }), "sort");
   expect_named(error_of<tb::DeviceError>([&] { ops::cat({g, g}); }), "cat");
   expect_named(error_of<tb::DeviceError>([&] { ops::repeat(g, {2, 1}); }), "repeat");

@@ -11,8 +11,9 @@
 // sigmoid, erf, ...); clamp (scalar or tensor bounds, through maximum/minimum); sum, mean,
 // max/min/amax/amin over any dims; max/min with indices along a dim and argmax/argmin;
 // where and masked_fill (any dtype); gather, scatter (tensor or scalar source),
-// scatter_add, index_select, index_add (with device-side index bounds checks raising
-// IndexError); uniform_, normal_, random_, bernoulli_ (Philox, the CPU's stream for a
+// scatter_add, index_select, index_add, advanced indexing (index, index_put_ with or
+// without accumulate; bool masks, masked_select and nonzero count on the host), all with
+// device-side index bounds checks raising IndexError; uniform_, normal_, random_, bernoulli_ (Philox, the CPU's stream for a
 // seed); cumsum, cumprod; matrix products (cuBLAS); copies between any real dtypes and
 // layouts, and fills. Dtypes: float32, float64, float16, bfloat16 (computed in float32),
 // int32, int64 (selections and copies: every dtype). Other ops and dtypes raise TypeError
@@ -192,9 +193,9 @@ inline void arg_extreme_kernel(const char* op, const TensorBase& values, const T
 }
 
 inline void check_indices_kernel(const char* op, const TensorBase& index, int64_t size,
-                                 int64_t dim) {
+                                 int64_t dim, bool negative_ok) {
   DeviceGuard guard(index.device());
-  kc::check_indices(op, index, size, dim, current_stream(index.device().index()));
+  kc::check_indices(op, index, size, dim, negative_ok, current_stream(index.device().index()));
 }
 
 inline void gather_kernel(const char* op, const TensorBase& out, const TensorBase& self,
@@ -220,10 +221,22 @@ inline void scan_kernel(const char* op, const TensorBase& out, const TensorBase&
   kc::scan(op, out, x, dim, current_stream(out.device().index()).handle());
 }
 
+inline void take_kernel(const char* op, const TensorBase& out, const TensorBase& src,
+                        const TensorBase& offsets) {
+  DeviceGuard guard(out.device());
+  kc::take(op, out, src, offsets, current_stream(out.device().index()).handle());
+}
+
+inline void put_kernel(const char* op, bool accumulate, const TensorBase& dst,
+                       const TensorBase& values, const TensorBase& offsets) {
+  DeviceGuard guard(dst.device());
+  kc::put(op, accumulate, dst, values, offsets, current_stream(dst.device().index()).handle());
+}
+
 inline const ops::DeviceKernels kCudaKernels = {
     &binary_kernel, &unary_kernel,  &reduce_kernel,  &gemm_kernel, &where_kernel,
     &arg_extreme_kernel, &check_indices_kernel, &gather_kernel, &scatter_kernel,
-    &random_kernel, &scan_kernel};
+    &random_kernel, &scan_kernel, &take_kernel, &put_kernel};
 inline const CopyKernels kCudaCopyKernels = {&copy_kernel, &fill_kernel};
 
 inline bool register_kernels() {

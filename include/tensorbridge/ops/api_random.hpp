@@ -25,11 +25,22 @@ inline TensorBase randint(int64_t low, int64_t high, const Shape& shape,
 inline TensorBase randperm(int64_t n, DType dtype = DType::Int64, Generator* gen = nullptr) {
   return ops::randperm(n, dtype, gen);
 }
+// On a device (CUDA kernels): the same values as on the CPU for a seed.
+inline TensorBase rand(const Shape& shape, DType dtype, Device device, Generator* gen = nullptr) {
+  return ops::rand(shape, dtype, device, gen);
+}
+inline TensorBase randn(const Shape& shape, DType dtype, Device device, Generator* gen = nullptr) {
+  return ops::randn(shape, dtype, device, gen);
+}
+inline TensorBase randint(int64_t low, int64_t high, const Shape& shape, DType dtype,
+                          Device device, Generator* gen = nullptr) {
+  return ops::randint(low, high, shape, dtype, device, gen);
+}
 inline TensorBase rand_like(const TensorBase& t, Generator* gen = nullptr) {
-  return ops::rand(t.shape(), t.dtype(), gen);
+  return ops::rand(t.shape(), t.dtype(), t.device(), gen);
 }
 inline TensorBase randn_like(const TensorBase& t, Generator* gen = nullptr) {
-  return ops::randn(t.shape(), t.dtype(), gen);
+  return ops::randn(t.shape(), t.dtype(), t.device(), gen);
 }
 inline TensorBase bernoulli(const TensorBase& probs, Generator* gen = nullptr) {
   return ops::bernoulli(probs, gen);

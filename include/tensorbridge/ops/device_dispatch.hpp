@@ -63,8 +63,10 @@ struct DeviceKernels {
   void (*arg_extreme)(const char* op, const TensorBase& values, const TensorBase& indices,
                       const TensorBase& x);
   // IndexError naming op, the first bad index found, dim and size unless every element of
-  // the int64 tensor index is in [0, size). Waits for the device (one small read back).
-  void (*check_indices)(const char* op, const TensorBase& index, int64_t size, int64_t dim);
+  // the int64 tensor index is in [0, size) (with negative_ok: [-size, size)). Waits for the
+  // device (one small read back).
+  void (*check_indices)(const char* op, const TensorBase& index, int64_t size, int64_t dim,
+                        bool negative_ok);
   // out[i] = self[i with its `dim` coordinate replaced by index[i]] for every i of index's
   // shape (= out's; index int64, already checked; a 0-d self has one element along dim 0).
   void (*gather)(const char* op, const TensorBase& out, const TensorBase& self, int64_t dim,
@@ -79,6 +81,14 @@ struct DeviceKernels {
   // out (contiguous, x's shape, int64 for integer x) = the inclusive "cumsum" / "cumprod"
   // of x along dim; x is float32, float64, float16, bfloat16 or int64.
   void (*scan)(const char* op, const TensorBase& out, const TensorBase& x, int64_t dim);
+  // Advanced indexing by element offsets: src, dst, values and offsets (int64, elements) are
+  // views of out's (values') shape. take: out[i] = src[i + offsets[i]]; put: dst[i +
+  // offsets[i]] = values[i] (values of dst's dtype), or += with accumulate (atomics;
+  // without, one of repeated writes wins).
+  void (*take)(const char* op, const TensorBase& out, const TensorBase& src,
+               const TensorBase& offsets);
+  void (*put)(const char* op, bool accumulate, const TensorBase& dst, const TensorBase& values,
+              const TensorBase& offsets);
 };
 inline const DeviceKernels* device_kernels = nullptr;
 
@@ -322,7 +332,8 @@ inline TensorBase device_gather(const TensorBase& self, int64_t dim, const Tenso
   TensorBase out = tensorbridge::detail::new_tensor(idx.shape(), self.dtype(), device, op);
   if (idx.numel() == 0) return out;
   require_kernel(kernels.check_indices, op, device)(op, idx,
-                                                    self.dim() == 0 ? 1 : self.shape()[dim], dim);
+                                                    self.dim() == 0 ? 1 : self.shape()[dim], dim,
+                                                    false);
   require_kernel(kernels.gather, op, device)(op, out, self, dim, idx);
   return out;
 }
@@ -337,7 +348,8 @@ inline void device_scatter_(const TensorBase& self, int64_t dim, const TensorBas
   const TensorBase idx = device_index(index, device, op);
   if (idx.numel() == 0) return;
   require_kernel(kernels.check_indices, op, device)(op, idx,
-                                                    self.dim() == 0 ? 1 : self.shape()[dim], dim);
+                                                    self.dim() == 0 ? 1 : self.shape()[dim], dim,
+                                                    false);
   require_kernel(kernels.scatter, op, device)(op, add, self, dim, idx,
                                               src.defined() ? &src : nullptr, value);
 }

@@ -8,6 +8,11 @@
 // IndexError naming the index, the dimension and its size; every check happens before the
 // element is touched, so a bad index never reads or writes out of bounds. Results are new
 // contiguous tensors; in-place forms check writability and bump the version counter.
+//
+// Tensors on a device go to the CUDA kernels (ops/device_dispatch.hpp) after the same
+// shape and dtype checks; their index bounds are checked on the device before anything is
+// written. nonzero (and so bool-mask indexing and masked_select) counts on the host: the
+// result's size must be known there.
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -20,6 +25,7 @@
 #include "tensorbridge/core/strided_loop.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/kernels/cpu/ordered_loop.hpp"
+#include "tensorbridge/ops/binary.hpp"
 #include "tensorbridge/ops/device_dispatch.hpp"
 
 namespace tensorbridge {
@@ -464,15 +470,22 @@ inline TensorBase masked_fill(const TensorBase& self, const TensorBase& mask,
   return out;
 }
 
+inline TensorBase index(const TensorBase& self,
+                        const std::vector<std::optional<TensorBase>>& indices);
+
 // The elements of self where the mask is true, as a 1-D tensor in row-major order; self
 // and mask broadcast against each other.
 inline TensorBase masked_select(const TensorBase& self, const TensorBase& mask) {
   using namespace index_detail;
   const char* op = "masked_select";
-  core::check_cpu(self, op);
-  core::check_cpu(mask, op);
   check_mask(mask, op);
   const Shape shape = broadcast_self_mask(self, mask, op);
+  if (!self.device().is_cpu() || !mask.device().is_cpu()) {
+    ops::detail::common_device(op, {&self, &mask});
+    return index(self.expand(shape), {mask.expand(shape)});
+  }
+  core::check_cpu(self, op);
+  core::check_cpu(mask, op);
   const TensorBase s = self.expand(shape);
   const TensorBase m = mask.expand(shape);
   const std::vector<int64_t> s_bs = s.byte_strides(), m_bs = m.byte_strides();
@@ -506,6 +519,8 @@ inline TensorBase masked_select(const TensorBase& self, const TensorBase& mask) 
 inline TensorBase nonzero(const TensorBase& self) {
   using namespace index_detail;
   const char* op = "nonzero";
+  // On a device: counted on the host (the result's size must be known there anyway).
+  if (!self.device().is_cpu()) return nonzero(self.cpu()).to(self.device());
   core::check_cpu(self, op);
   const TensorBase flags = self.to(DType::Bool);  // contiguous, true where nonzero
   const auto* f = static_cast<const bool*>(flags.data_ptr());
@@ -567,10 +582,18 @@ struct AdvancedIndex {
   }
 };
 
+// t seen with `shape` and byte strides `bs` (a view, for the device kernels).
+inline TensorBase byte_strided_view(const TensorBase& t, const Shape& shape,
+                                    const std::vector<int64_t>& bs) {
+  Strides strides;
+  for (int64_t b : bs) strides.push_back(b / static_cast<int64_t>(t.element_size()));
+  return t.as_strided(shape, strides, t.storage_offset());
+}
+
 inline AdvancedIndex make_advanced_index(const TensorBase& self,
                                          const std::vector<std::optional<TensorBase>>& indices,
                                          const char* op) {
-  core::check_cpu(self, op);
+  const Device device = self.device();
   // Bool masks become one int64 index per masked dimension (their nonzero coordinates).
   std::vector<std::optional<TensorBase>> expanded;
   std::vector<int64_t> original_dim;  // for messages: which self dimension each entry indexes
@@ -583,8 +606,9 @@ inline AdvancedIndex make_advanced_index(const TensorBase& self,
       original_dim.push_back(pos++);
       continue;
     }
-    const TensorBase& t = *indices[i];
-    core::check_cpu(t, op);
+    // A CPU index of a device tensor moves there (as in PyTorch); not the other way.
+    if (device.is_cpu()) core::check_cpu(*indices[i], op);
+    const TensorBase t = indices[i]->to(device);
     if (t.dtype() == DType::Bool || t.dtype() == DType::UInt8) {
       TB_CHECK(t.dim() > 0, IndexError, op,
                ": 0-d bool indices are not supported here (index with unsqueeze instead)");
@@ -620,8 +644,7 @@ inline AdvancedIndex make_advanced_index(const TensorBase& self,
   if (indexed.empty()) {  // nothing to gather: the whole tensor
     ai.src = self;
     ai.first = 0;
-    ai.offsets = core::new_cpu_tensor({}, DType::Int64, op);
-    *static_cast<int64_t*>(ai.offsets.data_ptr()) = 0;
+    ai.offsets = ::tensorbridge::zeros({}, DType::Int64, device);
     ai.result_shape = self.shape();
     return ai;
   }
@@ -646,13 +669,20 @@ inline AdvancedIndex make_advanced_index(const TensorBase& self,
     ai.src = self.permute(order);
     ai.first = 0;
   }
-  ai.offsets = ::tensorbridge::zeros(ai.index_shape, DType::Int64);
+  ai.offsets = ::tensorbridge::zeros(ai.index_shape, DType::Int64, device);
   const std::vector<int64_t> off_bs = ai.offsets.byte_strides();
   for (int64_t i = 0; i < ai.count; ++i) {
     const int64_t d = ai.first + i;
     const int64_t size = ai.src.shape()[d], stride = ai.src.strides()[d];
     const int64_t reported_dim = original_dim[indexed[i]];
     const TensorBase idx = expanded[indexed[i]]->expand(ai.index_shape);
+    if (!device.is_cpu()) {  // checked on the device, wrapped, scaled and summed there
+      ops::detail::require_kernel(ops::detail::require_kernels(op, device).check_indices, op,
+                                  device)(op, idx, size, reported_dim, true);
+      const TensorBase wrapped = ops::where(ops::lt(idx, 0), ops::add(idx, size), idx);
+      ops::add_(ai.offsets, ops::mul(wrapped, stride));
+      continue;
+    }
     const std::vector<int64_t> idx_bs = idx.byte_strides();
     strided_loop<2>(ai.index_shape,
                     {static_cast<char*>(ai.offsets.data_ptr()), static_cast<char*>(idx.data_ptr())},
@@ -686,6 +716,14 @@ inline TensorBase index(const TensorBase& self,
   using namespace index_detail;
   const char* op = "index";
   const AdvancedIndex ai = make_advanced_index(self, indices, op);
+  const Device device = self.device();
+  if (!device.is_cpu()) {
+    TensorBase out = core::new_tensor(ai.result_shape, self.dtype(), device, op);
+    ops::detail::require_kernel(ops::detail::require_kernels(op, device).take, op, device)(
+        op, out, byte_strided_view(ai.src, ai.result_shape, ai.src_byte_strides()),
+        byte_strided_view(ai.offsets, ai.result_shape, ai.offset_byte_strides()));
+    return out;
+  }
   TensorBase out = core::new_cpu_tensor(ai.result_shape, self.dtype(), op);
   const std::vector<int64_t> out_bs = out.byte_strides();
   const std::vector<int64_t> src_bs = ai.src_byte_strides();
@@ -716,7 +754,8 @@ inline const TensorBase& index_put_(const TensorBase& self,
   using namespace index_detail;
   const char* op = "index_put_";
   self.check_writable(op);
-  core::check_cpu(values, op);
+  if (self.device().is_cpu()) core::check_cpu(values, op);
+  ops::detail::common_device(op, {&self, &values});
   TB_CHECK(values.dtype() == self.dtype(), TypeError, op,
            ": expected values to have the dtype of self, but got ", values.dtype(), " and ",
            self.dtype());
@@ -726,6 +765,14 @@ inline const TensorBase& index_put_(const TensorBase& self,
            " cannot be broadcast to the indexed shape ", shape_str(ai.result_shape));
   TensorBase v = values.expand(ai.result_shape);
   if (core::may_overlap(self, v)) v = v.clone();
+  if (!self.device().is_cpu()) {
+    const Device device = self.device();
+    ops::detail::require_kernel(ops::detail::require_kernels(op, device).put, op, device)(
+        op, accumulate, byte_strided_view(ai.src, ai.result_shape, ai.src_byte_strides()), v,
+        byte_strided_view(ai.offsets, ai.result_shape, ai.offset_byte_strides()));
+    self.bump_version();
+    return self;
+  }
   const std::vector<int64_t> dst_bs = ai.src_byte_strides();
   const std::vector<int64_t> v_bs = v.byte_strides();
   const std::vector<int64_t> off_bs = ai.offset_byte_strides();

@@ -371,25 +371,36 @@ inline TensorBase bernoulli(const TensorBase& probs, Generator* gen = nullptr) {
 }
 
 // ---- factories -------------------------------------------------------------------------
+// On a device they draw the same stream into device memory (the CPU's values for a seed).
+inline TensorBase rand(const Shape& shape, DType dtype, Device device, Generator* gen = nullptr) {
+  random_detail::check_floating(dtype, nullptr, "rand");
+  TensorBase out = ::tensorbridge::detail::new_tensor(shape, dtype, device, "rand");
+  uniform_(out, 0.0, 1.0, gen);
+  return out;
+}
 inline TensorBase rand(const Shape& shape, DType dtype = DType::Float32,
                        Generator* gen = nullptr) {
-  random_detail::check_floating(dtype, nullptr, "rand");
-  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(shape, dtype, "rand");
-  uniform_(out, 0.0, 1.0, gen);
+  return rand(shape, dtype, Device::cpu(), gen);
+}
+inline TensorBase randn(const Shape& shape, DType dtype, Device device, Generator* gen = nullptr) {
+  random_detail::check_floating(dtype, nullptr, "randn");
+  TensorBase out = ::tensorbridge::detail::new_tensor(shape, dtype, device, "randn");
+  normal_(out, 0.0, 1.0, gen);
   return out;
 }
 inline TensorBase randn(const Shape& shape, DType dtype = DType::Float32,
                         Generator* gen = nullptr) {
-  random_detail::check_floating(dtype, nullptr, "randn");
-  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(shape, dtype, "randn");
-  normal_(out, 0.0, 1.0, gen);
+  return randn(shape, dtype, Device::cpu(), gen);
+}
+inline TensorBase randint(int64_t low, int64_t high, const Shape& shape, DType dtype,
+                          Device device, Generator* gen = nullptr) {
+  TensorBase out = ::tensorbridge::detail::new_tensor(shape, dtype, device, "randint");
+  random_(out, low, high, gen);
   return out;
 }
 inline TensorBase randint(int64_t low, int64_t high, const Shape& shape,
                           DType dtype = DType::Int64, Generator* gen = nullptr) {
-  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(shape, dtype, "randint");
-  random_(out, low, high, gen);
-  return out;
+  return randint(low, high, shape, dtype, Device::cpu(), gen);
 }
 
 // A random permutation of 0 .. n-1 (Fisher-Yates; swap i with a draw modulo i + 1).

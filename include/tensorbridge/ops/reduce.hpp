@@ -418,7 +418,7 @@ inline TensorBase logsumexp(const TensorBase& x, const std::vector<int64_t>& dim
   const DType out_dtype = to_float_dtype(x.dtype());
   if (detail::reduced_count(x.shape(), mask) == 0) {
     return full(detail::reduced_shape(x.shape(), mask, keepdim),
-                -std::numeric_limits<double>::infinity(), out_dtype);
+                -std::numeric_limits<double>::infinity(), out_dtype, x.device());
   }
   TensorBase m = ops::amax(xf, dims, true);
   m = ops::where(ops::isinf(m), 0.0, m);  // all -inf (or +inf) stays -inf (+inf), not NaN

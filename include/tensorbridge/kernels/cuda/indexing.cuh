@@ -12,6 +12,7 @@
 #include <cuda_runtime.h>
 #include <math_constants.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -153,10 +154,10 @@ __global__ void arg_extreme_per_block_kernel(T* values, int64_t* indices, const 
     shared_value[threadIdx.x] = best.value;
     shared_index[threadIdx.x] = best.index;
     __syncthreads();
-    for (int half = blockDim.x / 2; half > 0; half /= 2) {
-      if (threadIdx.x < half && shared_index[threadIdx.x + half] >= 0) {
+    for (unsigned width = blockDim.x / 2; width > 0; width /= 2) {
+      if (threadIdx.x < width && shared_index[threadIdx.x + width] >= 0) {
         ArgBest<C, kMax> mine{shared_value[threadIdx.x], shared_index[threadIdx.x]};
-        mine.merge(shared_value[threadIdx.x + half], shared_index[threadIdx.x + half]);
+        mine.merge(shared_value[threadIdx.x + width], shared_index[threadIdx.x + width]);
         shared_value[threadIdx.x] = mine.value;
         shared_index[threadIdx.x] = mine.index;
       }
@@ -202,19 +203,19 @@ void launch_arg_extreme(const char* op, const TensorBase& values, const TensorBa
 // found[0] becomes 1 at the first bad index seen, whose value goes to found[1].
 template <int = 0>
 __global__ void check_indices_kernel(const char* index, int64_t n, OffsetCalculator<1> calc,
-                                     int64_t size, unsigned long long* found) {
+                                     int64_t low, int64_t size, unsigned long long* found) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   int64_t off[1];
   calc.get(i, off);
   const int64_t j = *reinterpret_cast<const int64_t*>(index + off[0]);
-  if ((j < 0 || j >= size) && atomicCAS(&found[0], 0ull, 1ull) == 0ull) {
+  if ((j < low || j >= size) && atomicCAS(&found[0], 0ull, 1ull) == 0ull) {
     found[1] = static_cast<unsigned long long>(j);
   }
 }
 
 inline void check_indices(const char* op, const TensorBase& index, int64_t size, int64_t dim,
-                          const tensorbridge::cuda::Stream& stream) {
+                          bool negative_ok, const tensorbridge::cuda::Stream& stream) {
   const int64_t n = index.numel();
   if (n == 0) return;
   const auto calc = make_offset_calculator<1>(index.shape(), {index.byte_strides()}, op);
@@ -224,7 +225,7 @@ inline void check_indices(const char* op, const TensorBase& index, int64_t size,
                                             stream.handle()),
                             op, "cudaMemsetAsync");
   check_indices_kernel<><<<blocks_for(n), kBlockSize, 0, stream.handle()>>>(
-      static_cast<const char*>(index.data_ptr()), n, calc, size, found);
+      static_cast<const char*>(index.data_ptr()), n, calc, negative_ok ? -size : 0, size, found);
   check_launch(op);
   unsigned long long host[2] = {0, 0};
   tensorbridge::cuda::check(cudaMemcpyAsync(host, found, sizeof(host), cudaMemcpyDeviceToHost,
@@ -337,6 +338,82 @@ inline void scatter(const char* op, bool add, const TensorBase& self, int64_t di
     visit_math_dtype(self.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       scatter_add_kernel<T><<<blocks_for(l.n), kBlockSize, 0, stream>>>(ps, pi, pv, l);
+    });
+  }
+  check_launch(op);
+}
+
+// ---- advanced indexing by element offsets -----------------------------------------------------
+
+// Operand 0 out / dst, 1 src / values, 2 the offsets (int64, in elements of the moved side).
+template <typename E>
+__global__ void take_kernel(char* out, const char* src, const char* offsets, int64_t n,
+                            OffsetCalculator<3> calc) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int64_t off[3];
+  calc.get(i, off);
+  const int64_t k = *reinterpret_cast<const int64_t*>(offsets + off[2]);
+  *reinterpret_cast<E*>(out + off[0]) = reinterpret_cast<const E*>(src + off[1])[k];
+}
+
+template <typename E>
+__global__ void put_kernel(char* dst, const char* values, const char* offsets, int64_t n,
+                           OffsetCalculator<3> calc) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int64_t off[3];
+  calc.get(i, off);
+  const int64_t k = *reinterpret_cast<const int64_t*>(offsets + off[2]);
+  reinterpret_cast<E*>(dst + off[0])[k] = *reinterpret_cast<const E*>(values + off[1]);
+}
+
+template <typename T>
+__global__ void put_add_kernel(char* dst, const char* values, const char* offsets, int64_t n,
+                               OffsetCalculator<3> calc) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int64_t off[3];
+  calc.get(i, off);
+  const int64_t k = *reinterpret_cast<const int64_t*>(offsets + off[2]);
+  atomic_add(reinterpret_cast<T*>(dst + off[0]) + k, *reinterpret_cast<const T*>(values + off[1]));
+}
+
+// out[i] = src[i + offsets[i]] over out's shape.
+inline void take(const char* op, const TensorBase& out, const TensorBase& src,
+                 const TensorBase& offsets, cudaStream_t stream) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  const auto calc = make_offset_calculator<3>(
+      out.shape(), {out.byte_strides(), src.byte_strides(), offsets.byte_strides()}, op);
+  visit_element_size(out.element_size(), [&](auto tag) {
+    using E = typename decltype(tag)::type;
+    take_kernel<E><<<blocks_for(n), kBlockSize, 0, stream>>>(
+        static_cast<char*>(out.data_ptr()), static_cast<const char*>(src.data_ptr()),
+        static_cast<const char*>(offsets.data_ptr()), n, calc);
+  });
+  check_launch(op);
+}
+
+// dst[i + offsets[i]] = values[i] (or +=) over values' shape.
+inline void put(const char* op, bool accumulate, const TensorBase& dst, const TensorBase& values,
+                const TensorBase& offsets, cudaStream_t stream) {
+  const int64_t n = values.numel();
+  if (n == 0) return;
+  const auto calc = make_offset_calculator<3>(
+      values.shape(), {dst.byte_strides(), values.byte_strides(), offsets.byte_strides()}, op);
+  auto* pd = static_cast<char*>(dst.data_ptr());
+  const auto* pv = static_cast<const char*>(values.data_ptr());
+  const auto* po = static_cast<const char*>(offsets.data_ptr());
+  if (!accumulate) {
+    visit_element_size(dst.element_size(), [&](auto tag) {
+      using E = typename decltype(tag)::type;
+      put_kernel<E><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, pv, po, n, calc);
+    });
+  } else {
+    visit_math_dtype(dst.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      put_add_kernel<T><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, pv, po, n, calc);
     });
   }
   check_launch(op);
