@@ -11,6 +11,7 @@
 #                            build on a workstation, copy build/gpu-carry to the GPU machine.
 #   tests/gpu/run.sh run     run build/gpu-carry's binaries, then the Python part as above
 #                            (which compiles the extension there: needs nvcc and g++)
+#   tests/gpu/run.sh python  the Python part only
 #
 # Environment:
 #   TB_GPU_BUILD    build folder (default build/gpu)
@@ -186,8 +187,17 @@ case "$mode" in
       status=1
     fi
     ;;
+  python)
+    print_machine
+    if do_python_build; then
+      do_python_tests || status=1
+      do_python_bench || status=1
+    else
+      status=1
+    fi
+    ;;
   *)
-    echo "usage: $0 [all|build|run]" >&2
+    echo "usage: $0 [all|build|run|python]" >&2
     exit 2
     ;;
 esac
