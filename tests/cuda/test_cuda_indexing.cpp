@@ -50,7 +50,7 @@ tb::TensorBase indices_below(const Shape& shape, int64_t n, DType dtype, uint64_
   return t.to(dtype);
 }
 
-// A float tensor with repeated values (ties) and, for floating dtypes, a NaN or two.
+// Whole numbers in [-4, 4) as `d`: many repeated values (ties).
 tb::TensorBase with_ties(const Shape& shape, DType d, uint64_t seed) {
   return ops::floor(values(shape, DType::Float64, -4, 4, seed)).to(d);
 }
@@ -110,7 +110,8 @@ TEST(CudaIndexing, ClampMatchesTheCpuWithNanAndSwappedBounds) {
   x.select(0, 2).select(0, 4).fill_(std::nan(""));
   const tb::TensorBase g = x.cuda(0);
   expect_close(ops::clamp(g, tb::Scalar(-1), tb::Scalar(1.5)), ops::clamp(x, -1, 1.5), 0, 0);
-  expect_close(ops::clamp(g, tb::Scalar(0.5), std::nullopt), ops::clamp(x, 0.5, std::nullopt), 0, 0);
+  expect_close(ops::clamp(g, tb::Scalar(0.5), std::nullopt), ops::clamp(x, 0.5, std::nullopt), 0,
+               0);
   expect_close(ops::clamp(g, std::nullopt, tb::Scalar(-0.25)),
                ops::clamp(x, std::nullopt, -0.25), 0, 0);
   expect_close(ops::clamp(g, tb::Scalar(2), tb::Scalar(-2)), ops::clamp(x, 2, -2), 0, 0);
@@ -118,7 +119,8 @@ TEST(CudaIndexing, ClampMatchesTheCpuWithNanAndSwappedBounds) {
                ops::clamp(x, std::nan(""), std::nullopt), 0, 0);
   // Integers, the promotion to float32 of an int tensor with a float bound, in place.
   const tb::TensorBase i = values({5, 6}, DType::Int32, -50, 50, 9);
-  expect_close(ops::clamp(i.cuda(0), tb::Scalar(-10), tb::Scalar(20)), ops::clamp(i, -10, 20), 0, 0);
+  expect_close(ops::clamp(i.cuda(0), tb::Scalar(-10), tb::Scalar(20)), ops::clamp(i, -10, 20), 0,
+               0);
   expect_close(ops::clamp(i.cuda(0), tb::Scalar(-1.5), std::nullopt),
                ops::clamp(i, -1.5, std::nullopt), 0, 0);
   const tb::TensorBase gi = i.cuda(0).t();
@@ -213,7 +215,9 @@ TEST(CudaIndexing, ScatterWithUniqueIndicesAndScatterAddWithRepeats) {
     // Unique indices along dim 0 for each column: the columns of a permutation.
     tb::Generator gen(16);
     std::vector<tb::TensorBase> columns;
-    for (int c = 0; c < 5; ++c) columns.push_back(ops::randperm(6, DType::Int64, &gen).slice(0, 0, 4));
+    for (int c = 0; c < 5; ++c) {
+      columns.push_back(ops::randperm(6, DType::Int64, &gen).slice(0, 0, 4));
+    }
     const tb::TensorBase unique = ops::stack(columns, 1);  // [4, 5]
     const tb::TensorBase src = values({4, 7}, d, -4, 4, 17);  // larger than index: restricted
     expect_close(ops::scatter(self.cuda(0), 0, unique.cuda(0), src.cuda(0)),
@@ -255,10 +259,12 @@ TEST(CudaIndexing, IndexSelectAndIndexAddMatchTheCpu) {
   }
   const tb::TensorBase self = values({4, 3}, DType::Float32);
   const tb::TensorBase one = tb::full({}, 2, DType::Int64);
-  expect_close(ops::index_select(self.cuda(0), 0, one.cuda(0)), ops::index_select(self, 0, one), 0, 0);
+  expect_close(ops::index_select(self.cuda(0), 0, one.cuda(0)), ops::index_select(self, 0, one), 0,
+               0);
   const tb::TensorBase none = tb::zeros({0}, DType::Int64);
   EXPECT_EQ(ops::index_select(self.cuda(0), 1, none.cuda(0)).shape(), (Shape{4, 0}));
-  expect_close(ops::index_add(self.cuda(0), 0, none.cuda(0), tb::zeros({0, 3}).cuda(0)), self, 0, 0);
+  expect_close(ops::index_add(self.cuda(0), 0, none.cuda(0), tb::zeros({0, 3}).cuda(0)), self, 0,
+               0);
 }
 
 TEST(CudaIndexing, BadIndicesRaiseLikeTheCpuAndLeaveSelfUntouched) {
@@ -271,8 +277,9 @@ TEST(CudaIndexing, BadIndicesRaiseLikeTheCpuAndLeaveSelfUntouched) {
   const std::string expected = "index 7 is out of bounds for dimension 0 with size 5";
   EXPECT_NE(error_of<tb::IndexError>([&] { ops::gather(g, 0, gbad); }).find(expected),
             std::string::npos);
-  EXPECT_NE(error_of<tb::IndexError>([&] { ops::scatter_(g, 0, gbad, tb::Scalar(1)); }).find(expected),
-            std::string::npos);
+  EXPECT_NE(
+      error_of<tb::IndexError>([&] { ops::scatter_(g, 0, gbad, tb::Scalar(1)); }).find(expected),
+      std::string::npos);
   EXPECT_NE(error_of<tb::IndexError>([&] {
               ops::scatter_add_(g, 0, gbad, tb::ones({3, 4}).cuda(0));
             }).find(expected),
@@ -283,7 +290,8 @@ TEST(CudaIndexing, BadIndicesRaiseLikeTheCpuAndLeaveSelfUntouched) {
                 .find("index -1 is out of bounds for dimension 1 with size 4"),
             std::string::npos);
   EXPECT_NE(error_of<tb::IndexError>([&] {
-              ops::index_add_(g, 0, tb::full({1}, 5, DType::Int64).cuda(0), tb::ones({1, 4}).cuda(0));
+              ops::index_add_(g, 0, tb::full({1}, 5, DType::Int64).cuda(0),
+                              tb::ones({1, 4}).cuda(0));
             }).find("index_add_: index 5 is out of bounds"),
             std::string::npos);
   expect_close(g, self, 0, 0);
@@ -331,8 +339,8 @@ TEST(CudaIndexing, AdvancedIndexingMasksAndIndexPutMatchTheCpu) {
                  ops::index(x, Indices{rows, cols}), 0, 0);
     expect_close(ops::index(g, Indices{rows.cuda(0), std::nullopt, negative.cuda(0)}),
                  ops::index(x, Indices{rows, std::nullopt, negative}), 0, 0);
-    expect_close(ops::index(g, Indices{std::nullopt, cols}), ops::index(x, Indices{std::nullopt, cols}),
-                 0, 0);
+    expect_close(ops::index(g, Indices{std::nullopt, cols}),
+                 ops::index(x, Indices{std::nullopt, cols}), 0, 0);
     expect_close(ops::index(g, Indices{mask.cuda(0)}), ops::index(x, Indices{mask}), 0, 0);
     expect_close(ops::masked_select(g, mask.cuda(0).unsqueeze(-1)),
                  ops::masked_select(x, mask.unsqueeze(-1)), 0, 0);
@@ -397,8 +405,8 @@ TEST(CudaRandom, TheDeviceDrawsTheCpuStreamForASeed) {
   }
   // The factories on the device, and the _like forms on a device tensor's device.
   tb::Generator fc(5), fg(5);
-  expect_close(ops::rand({17, 3}, DType::Float64, kGpu, &fg), ops::rand({17, 3}, DType::Float64, &fc),
-               0, 0);
+  expect_close(ops::rand({17, 3}, DType::Float64, kGpu, &fg),
+               ops::rand({17, 3}, DType::Float64, &fc), 0, 0);
   expect_close(ops::randn({65}, DType::Float32, kGpu, &fg), ops::randn({65}, DType::Float32, &fc),
                tolerance(DType::Float32), tolerance(DType::Float32));
   expect_close(ops::randint(-4, 9, {2, 50}, DType::Int32, kGpu, &fg),
@@ -495,7 +503,8 @@ TEST(CudaScan, CumsumAndCumprodAlongEveryDim) {
       expect_close(ops::cumsum(g, dim), ops::cumsum(x, dim), tol, tol);
       expect_close(ops::cumprod(g, dim), ops::cumprod(x, dim), tol, tol);
     }
-    expect_close(ops::cumsum(g, 1, DType::Float64), ops::cumsum(x, 1, DType::Float64), 1e-12, 1e-12);
+    expect_close(ops::cumsum(g, 1, DType::Float64), ops::cumsum(x, 1, DType::Float64), 1e-12,
+                 1e-12);
   }
   const tb::TensorBase e = tb::zeros({0, 3}, DType::Int32);
   expect_close(ops::cumsum(e.cuda(0), 0), ops::cumsum(e, 0), 0, 0);
@@ -503,7 +512,7 @@ TEST(CudaScan, CumsumAndCumprodAlongEveryDim) {
   expect_close(ops::cumprod(s.cuda(0), 0), ops::cumprod(s, 0), 0, 0);
 }
 
-// ---- what has no kernel yet ----------------------------------------------------------------------
+// ---- what has no kernel yet ---------------------------------------------------------------
 
 TEST(CudaIndexing, OpsWithoutKernelsRaiseNamingOpAndDevice) {
   TB_REQUIRE_GPU();

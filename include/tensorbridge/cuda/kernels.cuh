@@ -13,11 +13,12 @@
 // where and masked_fill (any dtype); gather, scatter (tensor or scalar source),
 // scatter_add, index_select, index_add, advanced indexing (index, index_put_ with or
 // without accumulate; bool masks, masked_select and nonzero count on the host), all with
-// device-side index bounds checks raising IndexError; uniform_, normal_, random_, bernoulli_ (Philox, the CPU's stream for a
-// seed); cumsum, cumprod; matrix products (cuBLAS); copies between any real dtypes and
-// layouts, and fills. Dtypes: float32, float64, float16, bfloat16 (computed in float32),
-// int32, int64 (selections and copies: every dtype). Other ops and dtypes raise TypeError
-// or DeviceError naming them.
+// device-side index bounds checks raising IndexError; uniform_, normal_, random_,
+// bernoulli_ and the factories on a device (Philox: the CPU's stream for a seed); cumsum,
+// cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills.
+// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64
+// (selections and copies: every dtype). Other ops and dtypes raise TypeError or
+// DeviceError naming them.
 #include <cuda_runtime.h>
 
 #include <cstring>

@@ -1,6 +1,7 @@
 #pragma once
 // Ops on device (CUDA) tensors. Each CPU op's dispatch point (binary_op, unary_op,
-// reduce_to_acc, the matrix product) hands tensors on a device to the functions here,
+// reduce_to_acc, the matrix product, where, max/min along a dim, the scans, the indexing
+// ops of ops/indexing.hpp, the random ops) hands tensors on a device to the functions here,
 // which make the same decisions as the CPU path (type promotion, broadcasting, out= and
 // in-place checks) and then call the device kernels through a table. A translation unit
 // compiled by nvcc that includes <tensorbridge/cuda/kernels.cuh> fills the table; without
@@ -281,8 +282,9 @@ inline TensorBase device_where(const TensorBase& cond, const Operand& a, const O
   TensorBase ta, tb;
   if (a.is_tensor()) ta = a.tensor().to(device, dtype).expand(shape);
   if (b.is_tensor()) tb = b.tensor().to(device, dtype).expand(shape);
-  where(out, cond.expand(shape), ta.defined() ? &ta : nullptr, a.is_tensor() ? Scalar() : a.scalar(),
-        tb.defined() ? &tb : nullptr, b.is_tensor() ? Scalar() : b.scalar());
+  where(out, cond.expand(shape), ta.defined() ? &ta : nullptr,
+        a.is_tensor() ? Scalar() : a.scalar(), tb.defined() ? &tb : nullptr,
+        b.is_tensor() ? Scalar() : b.scalar());
   return out;
 }
 
@@ -407,7 +409,8 @@ inline void device_random_(const TensorBase& self, Generator& gen, DeviceRandom 
     kernel(op, self, spec);
     return;
   }
-  const TensorBase buffer = tensorbridge::detail::new_tensor(self.shape(), self.dtype(), device, op);
+  const TensorBase buffer =
+      tensorbridge::detail::new_tensor(self.shape(), self.dtype(), device, op);
   kernel(op, buffer, spec);
   self.copy_(buffer, false);
 }

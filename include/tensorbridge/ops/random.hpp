@@ -333,9 +333,9 @@ inline const TensorBase& bernoulli_(const TensorBase& self, const TensorBase& p,
   }
   TB_CHECK(broadcastable, ValueError, "bernoulli_: probabilities of shape ", shape_str(p.shape()),
            " cannot be broadcast to the tensor's shape ", shape_str(self.shape()));
-  const TensorBase on_device = p.device().is_cpu()
-                                   ? TensorBase()
-                                   : p.expand(self.shape()).to(p.device(), DType::Float64, false, true);
+  const TensorBase on_device =
+      p.device().is_cpu() ? TensorBase()
+                          : p.expand(self.shape()).to(p.device(), DType::Float64, false, true);
   // Row-major float64 copy, checked on the host (for a device tensor: one read back).
   const TensorBase probs =
       on_device.defined() ? on_device.cpu() : p.expand(self.shape()).to(DType::Float64, true);

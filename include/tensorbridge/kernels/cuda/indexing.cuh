@@ -266,7 +266,8 @@ __global__ void gather_kernel(char* out, const char* self, const char* index, Di
   int64_t off[3];
   l.calc.get(i, off);
   const int64_t j = *reinterpret_cast<const int64_t*>(index + off[1]);
-  *reinterpret_cast<E*>(out + off[2]) = *reinterpret_cast<const E*>(self + off[0] + j * l.dim_bytes);
+  *reinterpret_cast<E*>(out + off[2]) =
+      *reinterpret_cast<const E*>(self + off[0] + j * l.dim_bytes);
 }
 
 inline void gather(const char* op, const TensorBase& out, const TensorBase& self, int64_t dim,
