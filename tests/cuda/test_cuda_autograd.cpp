@@ -15,7 +15,9 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cuda_test_util.hpp"
@@ -600,6 +602,42 @@ TEST(CudaNn, ModuleToDeviceMovesParametersGradientsAndBuffers) {
 
   layer.cpu();
   EXPECT_EQ(weight.device(), tb::Device::cpu());
+}
+
+TEST(CudaNn, InitFillsDeviceTensorsInPlaceOrRaisesClearly) {
+  TB_REQUIRE_GPU();
+  const TensorBase w = tb::empty({64, 32}, DType::Float32, kGpu).requires_grad_();
+  tb::nn::init::constant_(w, tb::Scalar(0.25));
+  expect_close(w.detach(), tb::full({64, 32}, 0.25), 0, 0);
+  std::string error;
+  try {
+    tb::nn::init::kaiming_uniform_(w, std::sqrt(5.0));
+  } catch (const tb::DeviceError& e) {
+    error = e.what();
+  } catch (const tb::TypeError& e) {
+    error = e.what();
+  }
+  if (!error.empty()) {
+    EXPECT_TRUE(names_cuda(error)) << error;
+    std::cout << "[ cuda raises ] kaiming_uniform_: " << error << "\n";
+    return;
+  }
+  std::cout << "[ cuda ok ] kaiming_uniform_\n";
+  EXPECT_EQ(w.device(), kGpu);
+  EXPECT_TRUE(w.is_leaf());
+  const double bound = 1.0 / std::sqrt(32.0);  // gain sqrt(2 / (1 + 5)) * sqrt(3 / fan_in)
+  const TensorBase host = w.detach().cpu();
+  EXPECT_LE(tb::ops::amax(host).item<double>(), bound);
+  EXPECT_GE(tb::ops::amin(host).item<double>(), -bound);
+  EXPECT_GT(tb::ops::amax(host).item<double>(), 0.5 * bound);  // not left at a constant
+}
+
+TEST(CudaNn, SetGradOnAnotherDeviceRaises) {
+  TB_REQUIRE_GPU();
+  const TensorBase w = values({3}).to(kGpu).requires_grad_();
+  const std::string msg = error_of<tb::DeviceError>([&] { w.set_grad(tb::ones({3})); });
+  EXPECT_NE(msg.find("cuda:0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("cpu"), std::string::npos) << msg;
 }
 
 TEST(CudaNn, OptimizerWithParametersOnTwoDevices) {

@@ -125,6 +125,9 @@ inline void TensorBase::set_grad(const TensorBase& grad) const {
              "set_grad: assigned grad has shape ", shape_str(grad.shape()), " and dtype ",
              grad.dtype(), " but the tensor has shape ", shape_str(shape()), " and dtype ",
              dtype());
+    TB_CHECK(grad.device() == device(), DeviceError, "set_grad: assigned grad is on device ",
+             grad.device(), " but the tensor (shape ", shape_str(shape()), ", dtype ", dtype(),
+             ") is on device ", device());
     autograd::ensure_meta(*this).grad = grad;
   } else if (autograd::AutogradMeta* m = autograd::meta_of(*this)) {
     m->grad = TensorBase();
