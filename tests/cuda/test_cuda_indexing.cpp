@@ -1,15 +1,17 @@
 // The CUDA kernels of selection, indexing, random numbers and scans, checked against the
-// CPU ops on the same values: where/masked_fill, clamp, max/min with indices and
-// argmax/argmin, gather/scatter/scatter_add/index_select/index_add and advanced indexing
-// (index, index_put_, bool masks, masked_select, nonzero) with int64 and int32 indices,
-// strided operands, empty tensors and out-of-range indices; uniform_/normal_/random_/
-// bernoulli_ and the rand/randn/randint factories (the CPU's stream for a seed,
-// determinism, statistics on 10^6 samples); cumsum/cumprod; and the errors of the ops that
-// still have no CUDA kernel. Skips without a GPU.
+// CPU ops on the same values: where/masked_fill, clamp, logical ops and isnan/isinf/
+// isfinite, max/min with indices and argmax/argmin, gather/scatter/scatter_add/
+// index_select/index_add and advanced indexing (index, index_put_, bool masks,
+// masked_select, nonzero) with int64 and int32 indices, strided operands, empty tensors
+// and out-of-range indices; uniform_/normal_/random_/bernoulli_ and the rand/randn/randint
+// factories (the CPU's stream for a seed, determinism, statistics on 10^6 samples);
+// cumsum/cumprod; sums, extremes and all/any of bool and narrow integers; and the errors
+// of the ops that still have no CUDA kernel. Skips without a GPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -134,6 +136,31 @@ TEST(CudaIndexing, ClampMatchesTheCpuWithNanAndSwappedBounds) {
               ops::clamp_(i.cuda(0), tb::Scalar(0.5), std::nullopt);
             }).find("clamp_"),
             std::string::npos);
+}
+
+TEST(CudaIndexing, LogicalOpsAndFloatPredicatesMatchTheCpu) {
+  TB_REQUIRE_GPU();
+  for (DType d : {DType::Bool, DType::Float32, DType::Float16, DType::Int32, DType::Float64}) {
+    tb::TensorBase a = ops::relu(with_ties({4, 6}, DType::Float64, 60)).to(d);
+    const tb::TensorBase b = ops::relu(with_ties({6}, DType::Float64, 61)).to(d);
+    if (tb::is_floating_point(d)) {
+      a.select(0, 0).select(0, 1).fill_(std::nan(""));
+      a.select(0, 1).select(0, 2).fill_(std::numeric_limits<double>::infinity());
+      a.select(0, 2).select(0, 3).fill_(-std::numeric_limits<double>::infinity());
+    }
+    const tb::TensorBase ga = a.cuda(0).t().contiguous().t(), gb = b.cuda(0);
+    expect_close(ops::logical_and(ga, gb), ops::logical_and(a, b), 0, 0);
+    expect_close(ops::logical_or(ga, gb), ops::logical_or(a, b), 0, 0);
+    expect_close(ops::logical_xor(ga, 1), ops::logical_xor(a, 1), 0, 0);
+    expect_close(ops::logical_not(ga), ops::logical_not(a), 0, 0);
+    expect_close(ops::isnan(ga), ops::isnan(a), 0, 0);
+    expect_close(ops::isinf(ga), ops::isinf(a), 0, 0);
+    expect_close(ops::isfinite(ga), ops::isfinite(a), 0, 0);
+  }
+  const tb::TensorBase flags = ops::gt(values({9}, DType::Float32), 0);
+  const tb::TensorBase g = flags.cuda(0);
+  ops::logical_not_(g);
+  expect_close(g, ops::logical_not(flags), 0, 0);
 }
 
 // ---- max/min with indices, argmax/argmin ---------------------------------------------------
@@ -510,6 +537,31 @@ TEST(CudaScan, CumsumAndCumprodAlongEveryDim) {
   expect_close(ops::cumsum(e.cuda(0), 0), ops::cumsum(e, 0), 0, 0);
   const tb::TensorBase s = tb::full({}, 4.0);
   expect_close(ops::cumprod(s.cuda(0), 0), ops::cumprod(s, 0), 0, 0);
+}
+
+// ---- reductions of bool and narrow integers, all/any ------------------------------------------
+
+TEST(CudaReduce, BoolAndNarrowIntegersReduceAsInt64AndAllAnyCount) {
+  TB_REQUIRE_GPU();
+  for (DType d : {DType::Bool, DType::Int8, DType::UInt8, DType::Int16, DType::Float32}) {
+    tb::TensorBase x = ops::relu(with_ties({6, 9}, DType::Float64, 50)).to(d);
+    if (d == DType::Float32) x.select(0, 1).select(0, 3).fill_(std::nan(""));
+    const tb::TensorBase g = x.cuda(0).t().contiguous().t();  // strided on the device
+    expect_close(ops::sum(g), ops::sum(x), 0, 0);
+    expect_close(ops::sum(g, {1}, true), ops::sum(x, {1}, true), 0, 0);
+    expect_close(ops::amax(g, {0}), ops::amax(x, {0}), 0, 0);
+    expect_close(ops::amin(g), ops::amin(x), 0, 0);
+    for (const std::vector<int64_t>& dims : {std::vector<int64_t>{}, {0}, {1}}) {
+      expect_close(ops::all(g, dims), ops::all(x, dims), 0, 0);
+      expect_close(ops::any(g, dims, true), ops::any(x, dims, true), 0, 0);
+    }
+  }
+  // Over nothing: all is true, any is false, as on the CPU.
+  const tb::TensorBase empty = tb::zeros({0, 3}, DType::Int32);
+  expect_close(ops::all(empty.cuda(0)), ops::all(empty), 0, 0);
+  expect_close(ops::any(empty.cuda(0)), ops::any(empty), 0, 0);
+  expect_close(ops::all(empty.cuda(0), {0}), ops::all(empty, {0}), 0, 0);
+  EXPECT_EQ(ops::any(tb::zeros({3}, DType::UInt8).cuda(0)).dtype(), DType::UInt8);
 }
 
 // ---- what has no kernel yet ---------------------------------------------------------------

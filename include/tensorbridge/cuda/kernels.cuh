@@ -6,14 +6,15 @@
 // CUDA tensors everywhere in the program. Without it those ops raise DeviceError saying to
 // do this.
 //
-// Covered on CUDA: add/sub (with alpha), mul, div, maximum, minimum and the comparisons;
-// neg, abs, relu, square, sign and the floating functions (exp, log, sqrt, sin, tanh,
-// sigmoid, erf, ...); clamp (scalar or tensor bounds, through maximum/minimum); sum, mean,
-// max/min/amax/amin over any dims; max/min with indices along a dim and argmax/argmin;
-// where and masked_fill (any dtype); gather, scatter (tensor or scalar source),
-// scatter_add, index_select, index_add, advanced indexing (index, index_put_ with or
-// without accumulate; bool masks, masked_select and nonzero count on the host), all with
-// device-side index bounds checks raising IndexError; uniform_, normal_, random_,
+// Covered on CUDA: add/sub (with alpha), mul, div, maximum, minimum, the comparisons and
+// logical_and/or/xor; neg, abs, relu, square, sign, logical_not, isnan/isinf/isfinite and
+// the floating functions (exp, log, sqrt, sin, tanh, sigmoid, erf, ...); clamp (scalar or
+// tensor bounds, through maximum/minimum); sum, mean, max/min/amax/amin and all/any over
+// any dims (bool and narrow integers reduce as int64); max/min with indices along a dim
+// and argmax/argmin; where and masked_fill (any dtype); gather, scatter (tensor or scalar
+// source), scatter_add, index_select, index_add, advanced indexing (index, index_put_ with
+// or without accumulate; bool masks, masked_select and nonzero count on the host), all
+// with device-side index bounds checks raising IndexError; uniform_, normal_, random_,
 // bernoulli_ and the factories on a device (Philox: the CPU's stream for a seed); cumsum,
 // cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills.
 // Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64
@@ -65,6 +66,17 @@ T device_scalar(const Scalar& s) {
   TB_THROW(TypeError, op, ": not supported on CUDA for dtype ", dtype);
 }
 
+// The math dtypes and bool, for the ops with a bool result (logical ops, isnan, ...).
+template <typename Fn>
+void visit_predicate_dtype(DType dtype, const char* op, Fn&& fn) {
+  if (dtype == DType::Bool) return fn(TypeTag<bool>{});
+  kc::visit_math_dtype(dtype, op, fn);
+}
+
+inline bool is_logical_binary(std::string_view name) {
+  return name == "logical_and" || name == "logical_or" || name == "logical_xor";
+}
+
 inline void binary_kernel(const char* op, const TensorBase& out, const TensorBase* a,
                           const Scalar& sa, const TensorBase* b, const Scalar& sb,
                           const Scalar& alpha) {
@@ -72,6 +84,17 @@ inline void binary_kernel(const char* op, const TensorBase& out, const TensorBas
   const DType compute = a != nullptr ? a->dtype() : b->dtype();
   DeviceGuard guard(out.device());
   const cudaStream_t stream = current_stream(out.device().index()).handle();
+  if (is_logical_binary(name)) {
+    return visit_predicate_dtype(compute, op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T va = a != nullptr ? T() : device_scalar<T>(sa);
+      const T vb = b != nullptr ? T() : device_scalar<T>(sb);
+      auto run = [&](auto f) { kc::launch_binary<T, bool>(op, out, a, va, b, vb, f, stream); };
+      if (name == "logical_and") return run(kc::LogicalAndOp{});
+      if (name == "logical_or") return run(kc::LogicalOrOp{});
+      return run(kc::LogicalXorOp{});
+    });
+  }
   kc::visit_math_dtype(compute, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = kc::opmath_t<T>;
@@ -101,6 +124,17 @@ inline void unary_kernel(const char* op, const TensorBase& out, const TensorBase
   const std::string_view name(op);
   DeviceGuard guard(out.device());
   const cudaStream_t stream = current_stream(out.device().index()).handle();
+  if (out.dtype() == DType::Bool &&
+      (name == "logical_not" || name == "isnan" || name == "isinf" || name == "isfinite")) {
+    return visit_predicate_dtype(x.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      auto run = [&](auto f) { kc::launch_unary<T, bool>(op, out, x, f, stream); };
+      if (name == "logical_not") return run(kc::LogicalNotOp{});
+      if (name == "isnan") return run(kc::IsNanOp{});
+      if (name == "isinf") return run(kc::IsInfOp{});
+      return run(kc::IsFiniteOp{});
+    });
+  }
   kc::visit_math_dtype(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = kc::opmath_t<T>;

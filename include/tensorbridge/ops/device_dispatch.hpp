@@ -225,15 +225,43 @@ inline TensorBase device_unary(const char* op, bool in_place, const TensorBase& 
   return finish_device(target, dest, in_place);
 }
 
+// all/any on a device, as counts: any = (number of nonzeros) != 0, all = (number of zeros)
+// == 0 (so that empty reductions give false and true). A bool result, which the callers
+// convert to their dtype.
+inline TensorBase device_all_any(bool all, const TensorBase& x, const Shape& keep_shape,
+                                 const Shape& out_shape) {
+  const char* op = all ? "all" : "any";
+  const DeviceKernels& kernels = require_kernels(op, x.device());
+  const Device device = x.device();
+  const DType d = x.dtype();
+  const bool math = is_floating_point(d) || d == DType::Int32 || d == DType::Int64;
+  const TensorBase in = math ? x : x.to(device, DType::Int64);
+  TensorBase hits = tensorbridge::detail::new_tensor(x.shape(), DType::Bool, device, op);
+  kernels.binary(all ? "eq" : "ne", hits, &in, Scalar(), nullptr, Scalar(0), Scalar(1));
+  TensorBase count = tensorbridge::detail::new_tensor(keep_shape, DType::Int64, device, op);
+  kernels.reduce("sum", count, hits.to(device, DType::Int64));
+  TensorBase result = tensorbridge::detail::new_tensor(keep_shape, DType::Bool, device, op);
+  kernels.binary(all ? "eq" : "ne", result, &count, Scalar(), nullptr, Scalar(0), Scalar(1));
+  return out_shape == keep_shape ? result : result.view(out_shape);
+}
+
 // reduce_to_acc for a tensor on a device: the accumulator (in the dtype the CPU uses) of
 // `keep_shape` (x's shape, 1 where reduced), reshaped to `out_shape`.
 inline TensorBase device_reduce(const char* op, const TensorBase& x, const Shape& keep_shape,
                                 const Shape& out_shape) {
   const DeviceKernels& kernels = require_kernels(op, x.device());
   const std::string name = kernel_name(op);
+  if (name == "all" || name == "any") {
+    return device_all_any(name == "all", x, keep_shape, out_shape);
+  }
   const bool extreme = name == "max" || name == "min" || name == "amax" || name == "amin";
+  // Bool and the narrow integers have no reduction kernel: they reduce as int64, exactly
+  // (sums accumulate in int64 anyway; the callers convert extremes back to x's dtype).
   const DType d = x.dtype();
-  DType acc = d;
+  const bool widen = is_integral(d, true) && d != DType::Int32 && d != DType::Int64 &&
+                     d != DType::UInt64;
+  const TensorBase in = widen ? x.to(x.device(), DType::Int64) : x;
+  DType acc = in.dtype();
   if (d == DType::Float16 || d == DType::BFloat16) {
     acc = DType::Float32;
   } else if (!extreme && is_integral(d, true)) {
@@ -243,7 +271,7 @@ inline TensorBase device_reduce(const char* op, const TensorBase& x, const Shape
                              : name == "mean" ? std::string("sum")
                                               : name;
   TensorBase out = tensorbridge::detail::new_tensor(keep_shape, acc, x.device(), op);
-  kernels.reduce(kernel.c_str(), out, x);
+  kernels.reduce(kernel.c_str(), out, in);
   return out_shape == keep_shape ? out : out.view(out_shape);
 }
 

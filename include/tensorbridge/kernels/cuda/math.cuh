@@ -55,6 +55,9 @@ TB_CUDA_COMPARE_OP(LtOp, a < b)
 TB_CUDA_COMPARE_OP(LeOp, a <= b)
 TB_CUDA_COMPARE_OP(GtOp, a > b)
 TB_CUDA_COMPARE_OP(GeOp, a >= b)
+TB_CUDA_COMPARE_OP(LogicalAndOp, (a != C(0)) && (b != C(0)))
+TB_CUDA_COMPARE_OP(LogicalOrOp, (a != C(0)) || (b != C(0)))
+TB_CUDA_COMPARE_OP(LogicalXorOp, (a != C(0)) != (b != C(0)))
 #undef TB_CUDA_COMPARE_OP
 
 // ---- unary: any real type ----
@@ -85,6 +88,25 @@ struct SquareOp {
 struct SignOp {
   template <typename C>
   __device__ C operator()(C a) const { return static_cast<C>((C(0) < a) - (a < C(0))); }
+};
+
+// ---- unary: predicates (any real type, bool included) ----
+struct LogicalNotOp {
+  template <typename C>
+  __device__ bool operator()(C a) const { return !(a != C(0)); }
+};
+struct IsNanOp {
+  template <typename C>
+  __device__ bool operator()(C a) const { return is_nan(a); }
+};
+// a - a is 0 exactly for finite a, NaN for infinities and NaN.
+struct IsInfOp {
+  template <typename C>
+  __device__ bool operator()(C a) const { return !is_nan(a) && !(a - a == C(0)); }
+};
+struct IsFiniteOp {
+  template <typename C>
+  __device__ bool operator()(C a) const { return a - a == C(0); }
 };
 
 // ---- unary: floating point ----
