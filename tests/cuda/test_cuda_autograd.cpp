@@ -608,7 +608,7 @@ TEST(CudaNn, InitFillsDeviceTensorsInPlaceOrRaisesClearly) {
   TB_REQUIRE_GPU();
   const TensorBase w = tb::empty({64, 32}, DType::Float32, kGpu).requires_grad_();
   tb::nn::init::constant_(w, tb::Scalar(0.25));
-  expect_close(w.detach(), tb::full({64, 32}, 0.25), 0, 0);
+  expect_close(w.detach(), tb::full({64, 32}, 0.25, DType::Float32), 0, 0);
   std::string error;
   try {
     tb::nn::init::kaiming_uniform_(w, std::sqrt(5.0));
