@@ -134,10 +134,21 @@ python_env() {
     LD_LIBRARY_PATH="${lib:+$lib:}${LD_LIBRARY_PATH:-}" "$@"
 }
 
+python_gpu_tests=(tests/python/test_cuda_gpu.py tests/python/test_cuda.py
+                  tests/python/test_dlpack.py tests/python/test_creation.py)
+
 do_python_tests() {
   section "Python GPU tests"
-  python_env "$python" -m pytest -q -p no:cacheprovider tests/python/test_cuda_gpu.py \
-    tests/python/test_cuda.py tests/python/test_dlpack.py tests/python/test_creation.py
+  python_env "$python" -m pytest -q -p no:cacheprovider "${python_gpu_tests[@]}"
+  local rc=$?
+  if (( rc > 128 )) && command -v cuda-gdb >/dev/null; then
+    # A crash: the native frames of the first one (Python's faulthandler shows only Python's).
+    section "native backtrace of the crash (cuda-gdb)"
+    python_env timeout 300 cuda-gdb -q -batch -ex run -ex "bt 40" --args "$python" -m pytest -x -q \
+      -p no:cacheprovider -p no:faulthandler "${python_gpu_tests[@]}" 2>&1 \
+      | grep -v '^\[New Thread\|^\[Thread .* exited\|^\[Detaching' | tail -60
+  fi
+  return $rc
 }
 
 do_python_bench() {
