@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from bench_common import cuda_seconds
+
 N = 100_000_000
 GEMM_N = 4096
 
@@ -43,17 +45,6 @@ def run_torch():
     if not torch.cuda.is_available():
         return {}, "PyTorch has no CUDA here"
 
-    def device_time(fn, reps=20):
-        fn()
-        torch.cuda.synchronize()
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(reps):
-            fn()
-        stop.record()
-        stop.synchronize()
-        return start.elapsed_time(stop) / 1e3 / reps
-
     def host_time(fn, reps=5):
         fn()
         torch.cuda.synchronize()
@@ -66,13 +57,13 @@ def run_torch():
     a = torch.full((N,), 1.5, device="cuda")
     b = torch.full((N,), 2.5, device="cuda")
     r = {
-        "add": 3 * N * 4 / device_time(lambda: a + b) / 1e9,
-        "exp": 2 * N * 4 / device_time(lambda: torch.exp(a)) / 1e9,
-        "sum": N * 4 / device_time(lambda: a.sum()) / 1e9,
+        "add": 3 * N * 4 / cuda_seconds(torch, lambda: a + b) / 1e9,
+        "exp": 2 * N * 4 / cuda_seconds(torch, lambda: torch.exp(a)) / 1e9,
+        "sum": N * 4 / cuda_seconds(torch, lambda: a.sum()) / 1e9,
     }
     m1 = torch.full((GEMM_N, GEMM_N), 0.5, device="cuda")
     m2 = torch.full((GEMM_N, GEMM_N), 0.25, device="cuda")
-    r["gemm"] = 2 * GEMM_N**3 / device_time(lambda: m1 @ m2) / 1e12
+    r["gemm"] = 2 * GEMM_N**3 / cuda_seconds(torch, lambda: m1 @ m2) / 1e12
     r["d2h_pageable"] = N * 4 / host_time(lambda: a.cpu()) / 1e9
     host = torch.full((N,), 1.0)
     r["h2d_pageable"] = N * 4 / host_time(lambda: b.copy_(host)) / 1e9

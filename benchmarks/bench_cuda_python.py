@@ -12,6 +12,7 @@ fresh pageable memory (Tensor.cpu()). Ratio = PyTorch's time / ours (> 1: we are
 import time
 
 import tensorbridge as tb
+from bench_common import cuda_seconds
 
 N = 100_000_000
 
@@ -25,18 +26,6 @@ def per_call_ns(fn, reps=20000):
             fn()
         best = min(best, (time.perf_counter() - t0) / reps)
     return best * 1e9
-
-
-def device_seconds(torch, fn, reps=20):
-    fn()
-    torch.cuda.synchronize()
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(reps):
-        fn()
-    stop.record()
-    stop.synchronize()
-    return start.elapsed_time(stop) / 1e3 / reps
 
 
 def host_seconds(torch, fn, reps=5):
@@ -95,8 +84,8 @@ def main():
         ("exp, 10^8 float32", 8 * N, lambda: a.exp(), lambda: x.exp()),
         ("sum, 10^8 float32", 4 * N, lambda: a.sum(), lambda: x.sum()),
     ]:
-        row(name, "GB/s", nbytes / device_seconds(torch, mine) / 1e9,
-            nbytes / device_seconds(torch, theirs) / 1e9, False)
+        row(name, "GB/s", nbytes / cuda_seconds(torch, mine) / 1e9,
+            nbytes / cuda_seconds(torch, theirs) / 1e9, False)
     row("Tensor.cpu(), 10^8 float32 (pageable)", "GB/s", 4 * N / host_seconds(torch, lambda: a.cpu()) / 1e9,
         4 * N / host_seconds(torch, lambda: x.cpu()) / 1e9, False)
 
