@@ -170,6 +170,35 @@ TEST(Unary, NaNAndInfinity) {
   tbtest::expect_all_near(as_doubles<float>(tb::sign(x)), {0, 1, -1, 0, 0, 1});
 }
 
+// Every vector lane (67 elements: full registers plus a tail), exactly as std::sqrt rounds:
+// +inf stays +inf, -0 stays -0, negatives give NaN, subnormals keep their value.
+TEST(Unary, SqrtIsCorrectlyRoundedInEveryLane) {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double v : {inf, 0.0, -0.0, -1.0, 2.0, 1e-40, 3.7, 1e300}) {
+    const tb::TensorBase f = tb::sqrt(tb::full({67}, v, DType::Float32));
+    const tb::TensorBase d = tb::sqrt(tb::full({67}, v, DType::Float64));
+    const float want_f = std::sqrt(static_cast<float>(v));
+    const double want_d = std::sqrt(v);
+    const auto* pf = static_cast<const float*>(f.data_ptr());
+    const auto* pd = static_cast<const double*>(d.data_ptr());
+    for (int i = 0; i < 67; ++i) {
+      if (std::isnan(want_d)) {
+        EXPECT_TRUE(std::isnan(pf[i]) && std::isnan(pd[i])) << v << " lane " << i;
+        continue;
+      }
+      EXPECT_EQ(pf[i], want_f) << v << " lane " << i;
+      EXPECT_EQ(std::signbit(pf[i]), std::signbit(want_f)) << v << " lane " << i;
+      EXPECT_EQ(pd[i], want_d) << v << " lane " << i;
+      EXPECT_EQ(std::signbit(pd[i]), std::signbit(want_d)) << v << " lane " << i;
+    }
+  }
+  const tb::TensorBase x = tb::arange(1, 20001, 1, DType::Float32).mul(tb::Scalar(0.37));
+  const tb::TensorBase y = tb::sqrt(x);
+  const auto* px = static_cast<const float*>(x.data_ptr());
+  const auto* py = static_cast<const float*>(y.data_ptr());
+  for (int i = 0; i < 20000; ++i) ASSERT_EQ(py[i], std::sqrt(px[i])) << px[i];
+}
+
 TEST(Unary, RoundHalfToEvenAndDecimals) {
   // torch 2.13: round([2.5, 3.5, -2.5, 0.5, -0.5]) = [2, 4, -2, 0, -0];
   // round(1.2345, decimals=2) = 1.23; round(1234.5, decimals=-2) = 1200.

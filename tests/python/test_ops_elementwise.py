@@ -149,8 +149,6 @@ COMPLEX_GAPS = {"expm1", "log1p", "log2", "log10", "rsqrt", "tan", "sigmoid"}
 
 
 def unary_values(dtype, name=None):
-    if name == "sqrt" and dtype.is_floating_point:  # +inf: see test_sqrt_of_inf_in_every_vector_lane
-        return np.tile(np.where(np.isposinf(FLOAT_VALUES), 4.0, FLOAT_VALUES), 7)
     if dtype == tb.bool:
         return np.array([True, False, True])
     if dtype.is_complex:
@@ -188,16 +186,12 @@ def test_unary_in_place_matches_torch_and_keeps_identity(name):
         assert_matches(x, tx)
 
 
-SQRT_BUG = ("C++ kernel bug (kernels/cpu/unary.hpp SqrtOp): Eigen's EIGEN_FAST_MATH psqrt (rsqrt "
-            "estimate + Newton steps) turns +inf into NaN in full vector registers (and -0 into +0; "
-            "SSE float32 also loses 1-2 ulp); float64 is affected with AVX-512 only")
-
-
-@pytest.mark.parametrize("dtype", [pytest.param(tb.float32, marks=pytest.mark.xfail(strict=True, reason=SQRT_BUG)),
-                                   pytest.param(tb.float64, marks=pytest.mark.xfail(strict=False, reason=SQRT_BUG))])
-def test_sqrt_of_inf_in_every_vector_lane(dtype):
+@pytest.mark.parametrize("dtype", [tb.float32, tb.float64, tb.float16])
+def test_sqrt_of_inf_and_signed_zero_in_every_vector_lane(dtype):
     x = tb.full((64,), INF, dtype=dtype)
     assert tb.sqrt(x).tolist() == [INF] * 64
+    z = tb.sqrt(tb.full((64,), -0.0, dtype=dtype)).numpy()
+    assert (z == 0).all() and np.signbit(z).all()
 
 
 def test_unary_numpy_values():

@@ -23,6 +23,10 @@
 #pragma nv_diagnostic pop
 #endif
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #include "tensorbridge/kernels/cpu/elementwise.hpp"
 #include "tensorbridge/kernels/cpu/scalar_math.hpp"
 
@@ -45,7 +49,6 @@ TB_EIGEN_ARRAY_OP(LogOp, x.log())
 TB_EIGEN_ARRAY_OP(Log1pOp, x.log1p())
 TB_EIGEN_ARRAY_OP(Log2Op, x.log2())
 TB_EIGEN_ARRAY_OP(Log10Op, x.log10())
-TB_EIGEN_ARRAY_OP(SqrtOp, x.sqrt())
 TB_EIGEN_ARRAY_OP(RsqrtOp, x.rsqrt())
 TB_EIGEN_ARRAY_OP(SinOp, x.sin())
 TB_EIGEN_ARRAY_OP(CosOp, x.cos())
@@ -63,6 +66,56 @@ TB_EIGEN_ARRAY_OP(GeluTanhOp,
                   C(0.5) * x *
                       (C(1) + (C(0.79788456080286535588) * (x + C(0.044715) * x.cube())).tanh()))
 #undef TB_EIGEN_ARRAY_OP
+
+// Square roots rounded correctly, as NumPy and PyTorch give them: Eigen's packet sqrt under
+// EIGEN_FAST_MATH (its default) is an rsqrt estimate plus a Newton step, 1-2 ulp off, NaN
+// for +inf and +0 for -0. The x86 vector instructions are exact; elsewhere the scalar
+// std::sqrt runs.
+struct ExactSqrt {
+  template <typename C>
+  C operator()(const C& v) const {
+    return std::sqrt(v);
+  }
+#if defined(__SSE2__)
+#if defined(__AVX512F__)
+  __m512 packetOp(const __m512& v) const { return _mm512_sqrt_ps(v); }
+  __m512d packetOp(const __m512d& v) const { return _mm512_sqrt_pd(v); }
+#endif
+#if defined(__AVX__)
+  __m256 packetOp(const __m256& v) const { return _mm256_sqrt_ps(v); }
+  __m256d packetOp(const __m256d& v) const { return _mm256_sqrt_pd(v); }
+#endif
+  __m128 packetOp(const __m128& v) const { return _mm_sqrt_ps(v); }
+  __m128d packetOp(const __m128d& v) const { return _mm_sqrt_pd(v); }
+#endif
+};
+
+}  // namespace tensorbridge::kernels::cpu
+
+template <>
+struct Eigen::internal::functor_traits<tensorbridge::kernels::cpu::ExactSqrt> {
+  enum {
+    Cost = 5 * Eigen::NumTraits<float>::MulCost,
+#if defined(__SSE2__)
+    PacketAccess = 1
+#else
+    PacketAccess = 0
+#endif
+  };
+};
+
+namespace tensorbridge::kernels::cpu {
+
+struct SqrtOp : EigenArrayOp {
+  template <typename A>
+  auto operator()(const A& x) const {
+    if constexpr (std::is_floating_point_v<typename A::Scalar>) {
+      return x.unaryExpr(ExactSqrt{});
+    } else {
+      return x.sqrt();  // complex: Eigen's scalar formula
+    }
+  }
+};
 
 // Eigen's vectorized exp clamps its input at about -88 (float), so exp(-inf) would be a
 // tiny denormal instead of 0 (and log(sum(exp(...))) finite instead of -inf). Results below
