@@ -114,11 +114,12 @@ auto untracked(Fn&& fn) {
 
 namespace detail {
 // Another handle on the same memory (shape, strides, version counter) with no history.
+// Copied whole, so the version counter is shared from the start (the field-wise constructor
+// would first make a counter of its own: one allocation more on every op that saves its
+// output), then the history dropped.
 inline TensorBase alias_without_history(const TensorBase& t) {
-  const TensorImpl& src = t.impl_ref();
-  auto impl = std::make_shared<TensorImpl>(src.storage, src.offset, src.shape, src.strides,
-                                           src.dtype, src.read_only);
-  impl->version = src.version;
+  auto impl = std::make_shared<TensorImpl>(t.impl_ref());
+  impl->autograd.reset();
   return TensorBase(std::move(impl));
 }
 }  // namespace detail
