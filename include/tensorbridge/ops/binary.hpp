@@ -252,11 +252,11 @@ inline TensorBase where(const TensorBase& cond, const Operand& a, const Operand&
   visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T sa{}, sb{};
-    std::vector<int64_t> stride_a, stride_b;
+    detail::KernelStrides stride_a, stride_b, stride_c;
     char* pa = detail::operand_data<T>(a, ta, shape, sa, stride_a);
     char* pb = detail::operand_data<T>(b, tb, shape, sb, stride_b);
-    const auto stride_o = out.byte_strides();
-    const auto stride_c = detail::broadcast_byte_strides(cond, shape);
+    const detail::KernelStrides stride_o = detail::kernel_byte_strides(out);
+    detail::kernel_broadcast_byte_strides(cond, shape, stride_c);
     kernels::cpu::elementwise_loop<4>(
         shape, {static_cast<char*>(out.data_ptr()), static_cast<char*>(cond.data_ptr()), pa, pb},
         {stride_o.data(), stride_c.data(), stride_a.data(), stride_b.data()},

@@ -176,6 +176,32 @@ inline std::vector<int64_t> broadcast_byte_strides(const TensorBase& t, const Sh
   return out;
 }
 
+// Byte strides for a kernel call, kept on the stack (only the first rank entries are set
+// and read): the loops take at most kMaxDims dimensions, and a std::vector per operand was
+// a heap allocation per operand on every op (two of the eleven of tanh on one element).
+struct KernelStrides {
+  std::array<int64_t, kMaxDims> values;
+  const int64_t* data() const { return values.data(); }
+};
+
+inline KernelStrides kernel_byte_strides(const TensorBase& t) {
+  KernelStrides out;
+  const auto item = static_cast<int64_t>(t.element_size());
+  for (std::size_t d = 0; d < t.strides().size(); ++d) out.values[d] = t.strides()[d] * item;
+  return out;
+}
+
+// broadcast_byte_strides into a KernelStrides.
+inline void kernel_broadcast_byte_strides(const TensorBase& t, const Shape& shape,
+                                          KernelStrides& out) {
+  const std::size_t lead = shape.size() - t.shape().size();
+  const auto item = static_cast<int64_t>(t.element_size());
+  std::fill_n(out.values.begin(), lead, int64_t(0));
+  for (std::size_t d = 0; d < t.shape().size(); ++d) {
+    out.values[lead + d] = t.shape()[d] != 1 ? t.strides()[d] * item : 0;
+  }
+}
+
 // An input that shares memory with the output, other than element for element, would be
 // read after it was overwritten: such an input is staged through a copy.
 inline TensorBase unalias_input(const TensorBase& input, const TensorBase& dest,
@@ -248,13 +274,13 @@ inline DType common_dtype(const Operand& a, const Operand& b, const char* op) {
 // tensor, or a scalar in `slot` with all strides zero.
 template <typename T>
 char* operand_data(const Operand& o, const TensorBase& converted, const Shape& shape, T& slot,
-                   std::vector<int64_t>& strides) {
+                   KernelStrides& strides) {
   if (!o.is_tensor()) {
     slot = o.scalar().to<T>();
-    strides.assign(shape.size(), 0);
+    std::fill_n(strides.values.begin(), shape.size(), int64_t(0));
     return reinterpret_cast<char*>(&slot);
   }
-  strides = broadcast_byte_strides(converted, shape);
+  kernel_broadcast_byte_strides(converted, shape, strides);
   return static_cast<char*>(converted.data_ptr());
 }
 
@@ -315,10 +341,10 @@ TensorBase binary_op(const BinarySpec& spec, const Operand& a, const Operand& b,
       using R = decltype(fn(std::declval<C>(), std::declval<C>()));
       using Out = std::conditional_t<std::is_same_v<R, bool>, bool, T>;
       T sa{}, sb{};
-      std::vector<int64_t> stride_a, stride_b;
+      KernelStrides stride_a, stride_b;
       char* pa = operand_data<T>(a, ta, shape, sa, stride_a);
       char* pb = operand_data<T>(b, tb, shape, sb, stride_b);
-      const auto stride_o = dest.byte_strides();
+      const KernelStrides stride_o = kernel_byte_strides(dest);
       kernels::cpu::elementwise_loop<3>(
           shape, {static_cast<char*>(dest.data_ptr()), pa, pb},
           {stride_o.data(), stride_a.data(), stride_b.data()},

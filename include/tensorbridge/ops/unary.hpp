@@ -54,8 +54,8 @@ TensorBase unary_op(const char* op, UnaryRule rule, bool in_place, const TensorB
     using T = typename decltype(tag)::type;
     if constexpr ((Kinds & kind_bit<T>()) != 0) {
       auto fn = make(tag);
-      const auto so = dest.byte_strides();
-      const auto si = input.byte_strides();
+      const KernelStrides so = kernel_byte_strides(dest);
+      const KernelStrides si = kernel_byte_strides(input);
       const std::array<char*, 2> ptrs = {static_cast<char*>(dest.data_ptr()),
                                          static_cast<char*>(input.data_ptr())};
       if constexpr (std::is_base_of_v<kernels::cpu::EigenArrayOp, decltype(fn)>) {
