@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tensorbridge/autograd/autograd.hpp"
@@ -339,6 +341,56 @@ TEST(AutogradBroadcast, GradientsReducedToInputShapes) {
   total(ag::mul(tb::ones({4, 5}, tb::DType::Float64), s)).backward();
   EXPECT_EQ(s.grad().dim(), 0);
   EXPECT_EQ(values(s.grad()), (std::vector<double>{20}));
+}
+
+// sum_to adds each output element's terms in row-major order of the summed indices (the
+// order of a plain loop over the gradient), whatever the pattern of summed dimensions:
+// compared bit for bit with that loop on values whose sums depend on the order.
+TEST(AutogradBroadcast, SumToAddsInRowMajorOrder) {
+  const std::vector<std::pair<tb::Shape, tb::Shape>> cases = {
+      {{64, 128}, {128}}, {{64, 128}, {1, 128}}, {{6, 7}, {6, 1}},
+      {{2, 3, 4}, {3, 1}}, {{2, 3, 4}, {2, 1, 4}}, {{5, 3}, {}}};
+  uint32_t state = 12345;
+  for (const auto& [from, to] : cases) {
+    const int64_t n = tb::checked_numel(from, "test");
+    std::vector<float> g(static_cast<std::size_t>(n));
+    for (float& v : g) {  // magnitudes from 1e-4 to 1e4: float sums depend on the order
+      state = state * 1664525u + 1013904223u;
+      v = std::ldexp(static_cast<float>(state >> 8) / 16777216.0f - 0.5f,
+                     static_cast<int>(state % 27) - 13);
+    }
+    const TensorBase out = ag::sum_to(tb::from_vector(g, from), to);
+    ASSERT_EQ(out.shape(), to);
+    // The reference: one pass over g in memory order, each term added to its output.
+    const tb::Shape padded = [&] {
+      tb::Shape p(from.size() - to.size(), 1);
+      p.insert(p.end(), to.begin(), to.end());
+      return p;
+    }();
+    std::vector<float> expected(static_cast<std::size_t>(tb::checked_numel(to, "test")), 0.0f);
+    std::vector<int64_t> index(from.size(), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t o = 0;
+      for (std::size_t d = 0; d < from.size(); ++d) {
+        o = o * padded[d] + (padded[d] == 1 ? 0 : index[d]);
+      }
+      expected[static_cast<std::size_t>(o)] += g[static_cast<std::size_t>(i)];
+      for (std::size_t d = from.size(); d-- > 0;) {
+        if (++index[d] < from[d]) break;
+        index[d] = 0;
+      }
+    }
+    const std::vector<float> got = tb::Tensor<float>(out.contiguous()).to_vector();
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i], expected[i]) << tb::shape_str(from) << " -> " << tb::shape_str(to)
+                                     << " at " << i;
+    }
+  }
+  // A non-contiguous gradient (a transposed view) takes the strided path: integer values,
+  // so the sums are exact in any order.
+  const TensorBase t = tb::from_vector<double>({1, 2, 3, 4, 5, 6}, {2, 3}).t();  // [3, 2]
+  EXPECT_EQ(values(ag::sum_to(t, {1, 2})), (std::vector<double>{6, 15}));
+  EXPECT_EQ(values(ag::sum_to(t, {3, 1})), (std::vector<double>{5, 7, 9}));
 }
 
 TEST(AutogradBroadcast, GradientCastBackToInputDtype) {
