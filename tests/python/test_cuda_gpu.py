@@ -108,6 +108,9 @@ def test_math_matches_pytorch_on_the_gpu():
         (a.amax(dim=1), ta.amax(dim=1)),
         (a @ b, ta @ tb_),
         (a.relu() - a.sigmoid(), ta.relu() - ta.sigmoid()),
+        (tb.cat([a, a * 2], dim=1), torch.cat([ta, ta * 2], dim=1)),
+        (tb.stack([b, b]), torch.stack([tb_, tb_])),
+        (tb.where(a > 0, a, -a), torch.where(ta > 0, ta, -ta)),
     ]
     for ours, theirs in cases:
         assert ours.is_cuda

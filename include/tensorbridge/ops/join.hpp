@@ -23,11 +23,14 @@ inline TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
   const char* op = "cat";
   TB_CHECK(!tensors.empty(), ValueError, op, ": expected a non-empty list of tensors");
   DType dtype = tensors[0].dtype();
+  const Device device = tensors[0].device();
   const TensorBase* ref = nullptr;  // the first tensor that takes part
   std::size_t ref_pos = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const TensorBase& t = tensors[i];
-    ::tensorbridge::detail::check_cpu(t, op);
+    TB_CHECK(t.device() == device, DeviceError, op,
+             ": expected all tensors to be on the same device, but found tensors on ", device,
+             " (position 0) and ", t.device(), " (position ", i, ")");
     dtype = promote_types(dtype, t.dtype());
     TB_CHECK(t.dim() > 0, ValueError, op, ": zero-dimensional tensor (at position ", i,
              ") cannot be concatenated");
@@ -36,7 +39,7 @@ inline TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
       ref_pos = i;
     }
   }
-  if (!ref) return ::tensorbridge::detail::new_cpu_tensor({0}, dtype, op);
+  if (!ref) return ::tensorbridge::detail::new_tensor({0}, dtype, device, op);
   dim = wrap_dim(dim, ref->dim(), op);
   Shape out_shape = ref->shape();
   out_shape[dim] = 0;
@@ -56,13 +59,18 @@ inline TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
     }
     out_shape[dim] = ::tensorbridge::detail::checked_add(out_shape[dim], t.shape()[dim], op);
   }
-  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(out_shape, dtype, op);
+  TensorBase out = ::tensorbridge::detail::new_tensor(out_shape, dtype, device, op);
   int64_t offset = 0;
   for (const TensorBase& t : tensors) {
     if (join_detail::skipped_in_cat(t)) continue;
     const int64_t n = t.shape()[dim];
-    // `out` is fresh, so no source overlaps it; copy_same_shape converts the dtype.
-    ::tensorbridge::detail::copy_same_shape(out.narrow(dim, offset, n), t);
+    // `out` is fresh, so no source overlaps it; both copies convert the dtype. On a device
+    // the copy kernel (or one block per piece when dim is 0) does the work.
+    if (device.is_cpu()) {
+      ::tensorbridge::detail::copy_same_shape(out.narrow(dim, offset, n), t);
+    } else {
+      ::tensorbridge::detail::device_copy_(out.narrow(dim, offset, n), t, false);
+    }
     offset += n;
   }
   return out;
