@@ -11,8 +11,10 @@ TB_MIN_CMAKE=3.25  # workflow presets (cmake --workflow)
 # Packages the C++ build and tests use. cmake itself comes from PyPI (newer than Debian's).
 TB_APT_PACKAGES=(g++ libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev clang ninja-build)
 
+# A step's banner, with the seconds since the script started (bash's SECONDS), so that a CI
+# log shows where its time goes.
 tb_step() {
-  printf '\n==> %s\n' "$*"
+  printf '\n==> [%ss] %s\n' "${SECONDS}" "$*"
 }
 
 tb_as_root() {
