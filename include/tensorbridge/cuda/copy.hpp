@@ -137,8 +137,8 @@ inline std::size_t staging_lanes(std::size_t nbytes) {
 // chunks, so that the CPU's memcpy of one chunk overlaps the DMA of the other. Returns when
 // every byte has arrived.
 inline void staged_lane(char* dst, const char* src, std::size_t nbytes, bool to_device,
-                        cudaStream_t stream, int device, char* const buf[2]) {
-  const Stream lane(stream, device);
+                        const Stream& lane, char* const buf[2]) {
+  const cudaStream_t stream = lane.handle();
   Event done[2];
   const cudaMemcpyKind kind = to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost;
   const std::size_t chunks = (nbytes + kStagingChunk - 1) / kStagingChunk;
@@ -186,15 +186,15 @@ inline void staged_transfer(char* dst, const char* src, std::size_t nbytes, bool
   while (streams.size() + 1 < lanes) streams.push_back(Stream::create(device));
 
   const std::size_t part = (nbytes / lanes + kStagingChunk - 1) / kStagingChunk * kStagingChunk;
-  auto run_lane = [&](std::size_t i, cudaStream_t s) {
+  auto run_lane = [&](std::size_t i, const Stream& s) {
     char* buf[2] = {static_cast<char*>(pool.buffers[2 * i]->data()),
                     static_cast<char*>(pool.buffers[2 * i + 1]->data())};
     const std::size_t begin = std::min(nbytes, i * part);
     const std::size_t len = std::min(nbytes, begin + part) - begin;
-    if (len > 0) staged_lane(dst + begin, src + begin, len, to_device, s, device, buf);
+    if (len > 0) staged_lane(dst + begin, src + begin, len, to_device, s, buf);
   };
   if (lanes == 1) {
-    run_lane(0, stream.handle());
+    run_lane(0, stream);
     return;
   }
   Event queued;
@@ -206,14 +206,14 @@ inline void staged_transfer(char* dst, const char* src, std::size_t nbytes, bool
     threads.emplace_back([&, i] {
       try {
         DeviceGuard guard(device);  // a new thread starts on device 0
-        run_lane(i, streams[i - 1].handle());
+        run_lane(i, streams[i - 1]);
       } catch (...) {
         errors[i] = std::current_exception();
       }
     });
   }
   try {
-    run_lane(0, stream.handle());
+    run_lane(0, stream);
   } catch (...) {
     errors[0] = std::current_exception();
   }
