@@ -18,16 +18,7 @@
 #include <type_traits>
 #include <utility>
 
-// nvcc warns (20012) that Eigen's defaulted __host__ __device__ members ignore their
-// annotations; harmless, and not ours to fix, but fatal under --Werror=all-warnings.
-#if defined(__NVCC__)
-#pragma nv_diagnostic push
-#pragma nv_diag_suppress 20012
-#endif
-#include <Eigen/Core>
-#if defined(__NVCC__)
-#pragma nv_diagnostic pop
-#endif
+#include "tensorbridge/core/eigen_core.hpp"
 
 #include "tensorbridge/core/dtype.hpp"
 #include "tensorbridge/core/error.hpp"

@@ -13,16 +13,7 @@
 #include <utility>
 #include <vector>
 
-// nvcc warns (20012) that Eigen's defaulted __host__ __device__ members ignore their
-// annotations; harmless, not ours, but fatal under --Werror=all-warnings.
-#if defined(__NVCC__)
-#pragma nv_diagnostic push
-#pragma nv_diag_suppress 20012
-#endif
-#include <Eigen/Core>
-#if defined(__NVCC__)
-#pragma nv_diagnostic pop
-#endif
+#include "tensorbridge/core/eigen_core.hpp"
 
 #include "tensorbridge/optim/optimizer.hpp"
 

@@ -11,17 +11,8 @@
 #include <limits>
 #include <type_traits>
 
-// nvcc warns (20012) that Eigen's defaulted __host__ __device__ members ignore their
-// annotations; harmless, not ours, but fatal under --Werror=all-warnings.
-#if defined(__NVCC__)
-#pragma nv_diagnostic push
-#pragma nv_diag_suppress 20012
-#endif
-#include <Eigen/Core>
+#include "tensorbridge/core/eigen_core.hpp"
 #include <unsupported/Eigen/SpecialFunctions>
-#if defined(__NVCC__)
-#pragma nv_diagnostic pop
-#endif
 
 #if defined(__SSE2__)
 #include <immintrin.h>
