@@ -3,8 +3,12 @@
 # everything printed (about 3 minutes to build on 16 cores, 2 to run).
 #
 #   tests/gpu/run.sh         configure, build, run the GPU tests (ctest -L gpu), benchmark;
-#                            then build the Python extension with CUDA, run the Python GPU
-#                            tests and the Python benchmark
+#                            then build the Python extension with CUDA, smoke-test it step by
+#                            step (tests/gpu/python_smoke.py: alone, PyTorch loaded first,
+#                            PyTorch loaded after; a crash prints the C++ runtime's symbol
+#                            bindings and the native stack, and a second build with a private
+#                            C++ runtime is tried), run the Python GPU tests and the Python
+#                            benchmark
 #   tests/gpu/run.sh build   configure and build only, then gather the test and benchmark
 #                            binaries and the shared libraries they need (CUDA runtime,
 #                            GoogleTest, Google Benchmark) in build/gpu-carry. Needs no GPU:
@@ -116,29 +120,76 @@ do_tests_carry() {
 # and the Python benchmark against PyTorch and CuPy.
 python_site="${TB_PYTHON_SITE:-/tmp/tensorbridge-cuda-python}"
 
+# $1: the site folder to install into; further arguments: extra pip -C options.
 do_python_build() {
-  section "Python extension with CUDA (pip install . -C cmake.define.TENSORBRIDGE_CUDA=ON)"
+  local site="$1"
+  shift
+  section "Python extension with CUDA (pip install . -C cmake.define.TENSORBRIDGE_CUDA=ON $*)"
   local cublas_root args=() start=$SECONDS
   cublas_root="$(find_cublas_root)"
   [[ -n "$cublas_root" ]] && args+=(-C "cmake.define.TENSORBRIDGE_CUBLAS_INCLUDE_DIR=$cublas_root/include")
   CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$python" -m pip install -q --no-build-isolation --no-deps \
-    --upgrade --target "$python_site" -C cmake.define.TENSORBRIDGE_CUDA=ON \
-    -C build-dir=build/gpu-python "${args[@]}" . || return 1
+    --upgrade --target "$site" -C cmake.define.TENSORBRIDGE_CUDA=ON \
+    -C "build-dir=build/gpu-python-$(basename "$site")" "${args[@]}" "$@" . || return 1
   echo "built in $((SECONDS - start)) s"
 }
 
 python_env() {
   local lib
   lib="$(cublas_library_path)"
-  env PYTHONPATH="$python_site" XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 \
+  env PYTHONPATH="${site:-$python_site}" XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 \
     LD_LIBRARY_PATH="${lib:+$lib:}${LD_LIBRARY_PATH:-}" "$@"
 }
 
 python_gpu_tests=(tests/python/test_cuda_gpu.py tests/python/test_cuda.py
                   tests/python/test_dlpack.py tests/python/test_creation.py)
 
+# The step-by-step smoke test (tests/gpu/python_smoke.py) in its three stages; on a crash,
+# what the dynamic linker bound the extension's C++ runtime calls to, and the native stack.
+do_python_smoke() {
+  section "Python smoke test ($site)"
+  local stage rc status=0
+  for stage in alone torch_first torch_after; do
+    python_env timeout 120 "$python" tests/gpu/python_smoke.py "$stage"
+    rc=$?
+    (( rc == 0 )) && continue
+    status=1
+    echo "stage $stage: exit status $rc"
+    (( rc > 128 )) && diagnose_crash "$stage"
+  done
+  return $status
+}
+
+# Libraries that define the C++ runtime's exception entry points (a copy of libstdc++ or
+# libgcc_eh linked into another library and exported would catch our throws), and where the
+# extension's own calls went.
+diagnose_crash() {
+  local stage="$1" so
+  section "crash in stage $stage: C++ runtime bindings (LD_DEBUG=bindings)"
+  python_env env LD_DEBUG=bindings LD_DEBUG_OUTPUT=/tmp/tb-bindings timeout 120 \
+    "$python" tests/gpu/python_smoke.py "$stage" >/dev/null 2>&1
+  cat /tmp/tb-bindings.* 2>/dev/null | awk -f tests/gpu/runtime_bindings.awk | sort | uniq -c | head -60
+  rm -f /tmp/tb-bindings.*
+  section "libraries in the process that export __cxa_throw or _Unwind_RaiseException"
+  so="$(python_env "$python" -c 'import tensorbridge._C as c; print(c.__file__)' 2>/dev/null)"
+  python_env "$python" -c 'import torch; torch.ones(1, device="cuda"); import tensorbridge
+print(open("/proc/self/maps").read())' \
+    2>/dev/null | awk '{print $6}' | grep '\.so' | sort -u | while read -r lib; do
+      nm -D --defined-only "$lib" 2>/dev/null | grep -qE ' (__cxa_throw|_Unwind_RaiseException)$' \
+        && echo "  $lib"
+    done
+  echo "extension: $so"
+  [[ -n "$so" ]] && ldd "$so"
+  if command -v cuda-gdb >/dev/null; then
+    section "crash in stage $stage: native stack (cuda-gdb)"
+    python_env timeout 300 cuda-gdb -q -batch -ex run -ex "bt 40" \
+      --args "$python" tests/gpu/python_smoke.py "$stage" 2>&1 \
+      | grep -v '^\[New Thread\|^\[Thread .* exited\|^\[Detaching' | tail -60
+  fi
+}
+
 do_python_tests() {
-  section "Python GPU tests"
+  section "Python GPU tests ($site)"
   python_env "$python" -m pytest -q -p no:cacheprovider "${python_gpu_tests[@]}"
   local rc=$?
   if (( rc > 128 )) && command -v cuda-gdb >/dev/null; then
@@ -156,13 +207,23 @@ do_python_bench() {
   python_env "$python" benchmarks/bench_cuda_python.py
 }
 
-do_bench() {
-  local bin="$1" libs="$2"
-  section "benchmark (tensorbridge and PyTorch, same GPU, same run)"
-  local lib
-  lib="$(cublas_library_path)"
-  LD_LIBRARY_PATH="${libs:+$libs:}${lib:+$lib:}${LD_LIBRARY_PATH:-}" \
-    "$python" benchmarks/bench_cuda.py "$bin"
+# Build, smoke-test, test and benchmark the extension. When the default build fails the
+# smoke test, a second build with the C++ runtime linked in privately
+# (TENSORBRIDGE_STATIC_CXX_RUNTIME) is tried, and the tests run with whichever passed.
+do_python() {
+  site="$python_site"
+  do_python_build "$site" || return 1
+  if ! do_python_smoke; then
+    site="$python_site-static-cxx"
+    section "the default build failed the smoke test: trying TENSORBRIDGE_STATIC_CXX_RUNTIME=ON"
+    do_python_build "$site" -C cmake.define.TENSORBRIDGE_STATIC_CXX_RUNTIME=ON || return 1
+    do_python_smoke || return 1
+    echo "NOTE: only the build with the private C++ runtime passed the smoke test"
+  fi
+  local status=0
+  do_python_tests || status=1
+  do_python_bench || status=1
+  return $status
 }
 
 # Where nvidia-smi sees a GPU, GPU tests must not skip (tests fail instead: see TB_REQUIRE_GPU).
@@ -175,12 +236,7 @@ case "$mode" in
     do_build || exit 1
     do_tests_ctest || status=1
     do_bench "$build/tests/cuda/bench_cuda" "" || status=1
-    if do_python_build; then
-      do_python_tests || status=1
-      do_python_bench || status=1
-    else
-      status=1
-    fi
+    do_python || status=1
     ;;
   build)
     print_machine
@@ -191,21 +247,11 @@ case "$mode" in
     print_machine
     do_tests_carry || status=1
     do_bench "$carry/bin/bench_cuda" "$carry/lib" || status=1
-    if do_python_build; then
-      do_python_tests || status=1
-      do_python_bench || status=1
-    else
-      status=1
-    fi
+    do_python || status=1
     ;;
   python)
     print_machine
-    if do_python_build; then
-      do_python_tests || status=1
-      do_python_bench || status=1
-    else
-      status=1
-    fi
+    do_python || status=1
     ;;
   *)
     echo "usage: $0 [all|build|run|python]" >&2
