@@ -323,14 +323,14 @@ TEST(CudaMath, InPlaceAndOutForms) {
     EXPECT_GT(gpu.version(), version);
     expect_close(gpu, cpu, 1e-6, 1e-6);
   };
-  check_in_place("pow_", [](const TensorBase& a, const TensorBase& b) { ops::pow_(ops::abs_(a), b); });
-  check_in_place("remainder_", [](const TensorBase& a, const TensorBase& b) { ops::remainder_(a, b); });
-  check_in_place("floor_divide_",
-                 [](const TensorBase& a, const TensorBase& b) { ops::floor_divide_(a, b); });
-  check_in_place("div_ trunc", [](const TensorBase& a, const TensorBase& b) { ops::div_(a, b, "trunc"); });
-  check_in_place("atan2_", [](const TensorBase& a, const TensorBase& b) { ops::atan2_(a, b); });
-  check_in_place("round_ 2", [](const TensorBase& a, const TensorBase&) { ops::round_(a, 2); });
-  check_in_place("round_", [](const TensorBase& a, const TensorBase&) { ops::round_(a); });
+  using T = const TensorBase&;
+  check_in_place("pow_", [](T a, T b) { ops::pow_(ops::abs_(a), b); });
+  check_in_place("remainder_", [](T a, T b) { ops::remainder_(a, b); });
+  check_in_place("floor_divide_", [](T a, T b) { ops::floor_divide_(a, b); });
+  check_in_place("div_ trunc", [](T a, T b) { ops::div_(a, b, "trunc"); });
+  check_in_place("atan2_", [](T a, T b) { ops::atan2_(a, b); });
+  check_in_place("round_ 2", [](T a, T) { ops::round_(a, 2); });
+  check_in_place("round_", [](T a, T) { ops::round_(a); });
   // Integers, including a narrow dtype (computed wide, written back into the int8 tensor).
   for (DType d : {DType::Int64, DType::Int8}) {
     const TensorBase i = values({6, 8}, d, -100, 100, 44);
@@ -384,7 +384,8 @@ TEST(CudaMath, RoundGeluAndIntegerRounding) {
       expect_close(ops::round(gx, decimals), ops::round(x, decimals), 0, 0);
     }
     // Signs of zero, which expect_close cannot see: round(-0.4) and round(-0.0) are -0.0.
-    const TensorBase z = ops::round(tb::from_vector(std::vector<double>{-0.4, -0.0}, {2}).to(d).cuda(0));
+    const TensorBase z =
+        ops::round(tb::from_vector(std::vector<double>{-0.4, -0.0}, {2}).to(d).cuda(0));
     EXPECT_TRUE(std::signbit(z.cpu().to(DType::Float64)[0].item<double>()));
     EXPECT_TRUE(std::signbit(z.cpu().to(DType::Float64)[1].item<double>()));
     const TensorBase g = values({9, 41}, d, -6, 6, 48);
@@ -416,9 +417,13 @@ TEST(CudaMath, ProdAndTheCompositeReductions) {
     SCOPED_TRACE(std::string(tb::dtype_name(d)));
     // Values near 1 keep float products in range; integers wrap in int64 the same way.
     const bool integral = tb::is_integral(d, true);
-    const TensorBase x = integral ? values({6, 70, 9}, d, -3, 4, 51) : values({6, 70, 9}, d, 0.9, 1.1, 51);
+    const TensorBase x = integral ? values({6, 70, 9}, d, -3, 4, 51)
+                                  : values({6, 70, 9}, d, 0.9, 1.1, 51);
     const TensorBase g = x.cuda(0);
-    const double tol = d == DType::Float16 ? 2e-2 : d == DType::Float32 ? 1e-4 : integral ? 0 : 1e-12;
+    const double tol = d == DType::Float16   ? 2e-2
+                       : d == DType::Float32 ? 1e-4
+                       : integral            ? 0
+                                             : 1e-12;
     expect_close(ops::prod(g), ops::prod(x), tol, tol);
     expect_close(ops::prod(g, {1}), ops::prod(x, {1}), tol, tol);
     expect_close(ops::prod(g, {0, 2}, true), ops::prod(x, {0, 2}, true), tol, tol);
@@ -485,7 +490,9 @@ TEST(CudaMath, IntegerDivisionByZeroRaisesLikeTheCpuAndWritesNothing) {
         error_of<tb::Error>([&] { ops::div(ga, gb, "floor"); }),
         error_of<tb::Error>([&] { ops::remainder(ga, 0); }),
         error_of<tb::Error>([&] { ops::floor_divide(ga.to(kGpu, DType::Int8), 256); }),
-        error_of<tb::Error>([&] { ops::remainder(ga.to(kGpu, DType::UInt8), gb.to(kGpu, DType::UInt8).expand({4, 3})); })}) {
+        error_of<tb::Error>([&] {
+          ops::remainder(ga.to(kGpu, DType::UInt8), gb.to(kGpu, DType::UInt8).expand({4, 3}));
+        })}) {
     EXPECT_NE(message.find("ZeroDivisionError"), std::string::npos) << message;
   }
   const std::string div_message = error_of<tb::Error>([&] { ops::div(ga, gb, "trunc"); });

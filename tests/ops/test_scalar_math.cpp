@@ -90,7 +90,8 @@ std::vector<T> int_edges() {
   c.push_back(I128(std::numeric_limits<T>::max()) - 1);
   std::vector<T> out;
   for (I128 v : c) {
-    if (v < I128(std::numeric_limits<T>::min()) || v > I128(std::numeric_limits<T>::max())) continue;
+    if (v < I128(std::numeric_limits<T>::min())) continue;
+    if (v > I128(std::numeric_limits<T>::max())) continue;
     const T t = static_cast<T>(v);
     bool seen = false;
     for (T o : out) seen |= o == t;
@@ -376,7 +377,8 @@ TEST(ScalarMath, FloatDivisionAndRemainderAsPython) {
   };
   for (const Case& c : {Case{7.5, 2, 3, 1.5}, Case{-7.5, 2, -4, 0.5}, Case{7.5, -2, -4, -0.5},
                         Case{-7.5, -2, 3, -1.5}, Case{5, inf, 0, 5}, Case{-5, inf, -1, inf},
-                        Case{-1e-300, 1e300, -1, 1e300}, Case{1e308, 3, 3.333333333333333e307, 2}}) {
+                        Case{-1e-300, 1e300, -1, 1e300},
+                        Case{1e308, 3, 3.333333333333333e307, 2}}) {
     EXPECT_EQ(km::FloorDivide{}(c.a, c.b), c.floor_div) << c.a << " // " << c.b;
     EXPECT_EQ(km::Remainder{}(c.a, c.b), c.remainder) << c.a << " % " << c.b;
   }

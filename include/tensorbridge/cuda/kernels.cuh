@@ -6,20 +6,28 @@
 // CUDA tensors everywhere in the program. Without it those ops raise DeviceError saying to
 // do this.
 //
-// Covered on CUDA: add/sub (with alpha), mul, div, maximum, minimum, the comparisons and
-// logical_and/or/xor; neg, abs, relu, square, sign, logical_not, isnan/isinf/isfinite and
-// the floating functions (exp, log, sqrt, sin, tanh, sigmoid, erf, ...); clamp (scalar or
-// tensor bounds, through maximum/minimum); sum, mean, max/min/amax/amin and all/any over
-// any dims (bool and narrow integers reduce as int64); max/min with indices along a dim
+// Covered on CUDA: add/sub (with alpha), mul, div (true, or rounding_mode "trunc"/"floor"),
+// floor_divide, remainder, pow (tensor or scalar on either side), atan2, maximum, minimum,
+// the comparisons, logical_and/or/xor, bitwise_and/or/xor/not and the shifts; neg, abs,
+// relu, square, sign, logical_not, isnan/isinf/isfinite, floor/ceil/trunc/round (round with
+// decimals too; integers pass through), gelu ("none" and "tanh") and the floating functions
+// (exp, log, sqrt, sin, tanh, sigmoid, erf, ...); clamp (scalar or tensor bounds, through
+// maximum/minimum); sum, prod, mean, max/min/amax/amin and all/any over any dims (bool and
+// narrow integers reduce as int64), so var/std/norm/logsumexp; max/min with indices along a dim
 // and argmax/argmin; where and masked_fill (any dtype); gather, scatter (tensor or scalar
 // source), scatter_add, index_select, index_add, advanced indexing (index, index_put_ with
 // or without accumulate; bool masks, masked_select and nonzero count on the host), all
 // with device-side index bounds checks raising IndexError; uniform_, normal_, random_,
 // bernoulli_ and the factories on a device (Philox: the CPU's stream for a seed); cumsum,
 // cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills.
-// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64
-// (selections and copies: every dtype). Other ops and dtypes raise TypeError or
-// DeviceError naming them.
+// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64; bool,
+// int8, int16, uint8, uint16 compute elementwise ops in int32 and uint32 in int64, converted
+// back (same results: see wide_dtype), except bool's own logical and bitwise kernels
+// (selections and copies: every dtype). Integer division by zero raises like the CPU's
+// (the divisor is checked on the device first: one small read back). The per-element math
+// of the ops above that is more than an expression is kernels/scalar_math.hpp, shared with
+// the CPU kernels. Other ops and dtypes (uint64, complex) raise TypeError or DeviceError
+// naming them.
 #include <cuda_runtime.h>
 
 #include <cmath>
@@ -113,7 +121,9 @@ inline TensorBase converted(const TensorBase& t, DType dtype) {
 // A scalar operand as the CPU sees it in compute dtype `d` (uint8 + 300 adds 44), so that
 // the wide computation gets the same operand.
 inline Scalar scalar_as(const Scalar& s, DType d) {
-  return visit_dtype(d, [&](auto tag) { return Scalar(s.template to<typename decltype(tag)::type>()); });
+  return visit_dtype(d, [&](auto tag) {
+    return Scalar(s.template to<typename decltype(tag)::type>());
+  });
 }
 
 inline bool is_logical_binary(std::string_view name) {
@@ -175,18 +185,19 @@ inline void check_divisor(std::string_view name, const char* op, DType compute,
   TB_CHECK(!zero, Error, shown_name(name, op), ": ZeroDivisionError (integer division by zero)");
 }
 
-// out = op(a, b) with a and b (or their scalars) in compute dtype `wide`, then converted
-// into out (unless out is bool, which the kernel writes directly).
 inline void binary_kernel(const char* op, const TensorBase& out, const TensorBase* a,
                           const Scalar& sa, const TensorBase* b, const Scalar& sb,
                           const Scalar& alpha);
+
+// out = op(a, b) with a and b (or their scalars) of dtype `compute` computed in dtype `wide`,
+// then converted into out (unless the op's result is bool: the kernel writes out directly).
 inline void wide_binary(const char* op, DType compute, DType wide, const TensorBase& out,
                         const TensorBase* a, const Scalar& sa, const TensorBase* b,
                         const Scalar& sb, const Scalar& alpha) {
   const TensorBase wa = a != nullptr ? converted(*a, wide) : TensorBase();
   const TensorBase wb = b != nullptr ? converted(*b, wide) : TensorBase();
   const std::string_view name(op);
-  const bool predicate = is_comparison(name);
+  const bool predicate = is_comparison(name) || is_logical_binary(name);
   const TensorBase wout =
       predicate ? out : tensorbridge::detail::new_tensor(out.shape(), wide, out.device(), op);
   binary_kernel(op, wout, a != nullptr ? &wa : nullptr, scalar_as(sa, compute),
@@ -203,7 +214,14 @@ inline void binary_kernel(const char* op, const TensorBase& out, const TensorBas
   check_binary_arguments(name, op, compute, b, sb, alpha);
   DeviceGuard guard(out.device());
   const Stream stream = current_stream(out.device().index());
-  if (is_logical_binary(name) || (compute == DType::Bool && is_bitwise_binary(name))) {
+  // Bool masks keep kernels of their own for the logical and bitwise ops.
+  const bool bool_kernel =
+      compute == DType::Bool && (is_logical_binary(name) || is_bitwise_binary(name));
+  const DType wide = wide_dtype(compute);
+  if (wide != compute && !bool_kernel) {
+    return wide_binary(op, compute, wide, out, a, sa, b, sb, alpha);
+  }
+  if (is_logical_binary(name) || bool_kernel) {
     return visit_predicate_dtype(compute, op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T va = a != nullptr ? T() : device_scalar<T>(sa);
@@ -221,8 +239,6 @@ inline void binary_kernel(const char* op, const TensorBase& out, const TensorBas
       return run(kc::LogicalXorOp{});
     });
   }
-  const DType wide = wide_dtype(compute);
-  if (wide != compute) return wide_binary(op, compute, wide, out, a, sa, b, sb, alpha);
   check_divisor(name, op, compute, b, sb, stream);
   kc::visit_math_dtype(compute, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -255,7 +271,8 @@ inline void binary_kernel(const char* op, const TensorBase& out, const TensorBas
       if (name == "atan2") return same(km::Atan2{});
       if (name == "round_decimals" && a != nullptr && b == nullptr) {
         const int64_t decimals = sb.to<int64_t>();
-        const auto scale = static_cast<C>(std::pow(10.0, double(decimals < 0 ? -decimals : decimals)));
+        const double magnitude = static_cast<double>(decimals < 0 ? -decimals : decimals);
+        const auto scale = static_cast<C>(std::pow(10.0, magnitude));  // as the CPU's RoundMake
         return kc::launch_unary<T, T>(op, out, *a, km::RoundDecimals<C>{scale, decimals < 0},
                                       stream.handle());
       }
