@@ -7,13 +7,18 @@
 //   * against the CPU ops, including what the CUDA path does differently: bool and the
 //     narrow integers compute in int32 (uint32 in int64) and are truncated back, and
 //     float16/bfloat16 compute in float32;
-//   * round and gelu against the CPU ops' own (Eigen) implementations.
+//   * round and gelu against the CPU ops' own (Eigen) implementations;
+//   * the device front end (ops/device_dispatch.hpp) calling the kernels by the names the
+//     CUDA table knows, on an emulated device.
 // Each check compares exactly (NaN equal to NaN, zeros by their sign) unless it says otherwise.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -578,4 +583,139 @@ TEST(ScalarMath, ScalarOperandsOfNarrowDtypesWrapFirst) {
   const tb::TensorBase lt = ops::lt(x, 300).to(DType::UInt8);
   EXPECT_EQ(lt.as<const uint8_t>().to_vector(), (std::vector<uint8_t>{1, 1, 0, 0, 0}));
   EXPECT_EQ(tb::Scalar(300).to<uint8_t>(), 44);
+}
+
+// ---- the device front end, on an emulated device ------------------------------------------
+// ops/device_dispatch.hpp calls the CUDA kernel table by name; the variants of the ops added
+// for CUDA reach it under their own names (div's rounding modes, gelu's approximation,
+// round's decimals as the scalar operand) or it would run the wrong kernel. Checked with a
+// table that records its calls, over "cuda:0" tensors whose memory is host memory.
+namespace scalar_math_test {
+
+struct KernelCall {
+  std::string kind, op;
+  bool a_tensor = false, b_tensor = false;
+  double scalar = 0;  // the scalar operand, when there is one
+  const void* out = nullptr;
+};
+inline std::vector<KernelCall>& kernel_calls() {
+  static std::vector<KernelCall> calls;
+  return calls;
+}
+
+inline std::shared_ptr<tb::Storage> host_memory(std::size_t nbytes, tb::Device device) {
+  void* p = std::malloc(nbytes == 0 ? 1 : nbytes);
+  return tb::Storage::from_foreign(p, nbytes, device, [p] { std::free(p); });
+}
+[[noreturn]] inline void no_copies(const tb::TensorBase&, const tb::TensorBase&, bool) {
+  throw std::logic_error("the emulated device does not copy");
+}
+[[noreturn]] inline void no_fills(const tb::TensorBase&, const tb::Scalar&) {
+  throw std::logic_error("the emulated device does not fill");
+}
+
+inline void record_binary(const char* op, const tb::TensorBase& out, const tb::TensorBase* a,
+                          const tb::Scalar& sa, const tb::TensorBase* b, const tb::Scalar& sb,
+                          const tb::Scalar&) {
+  const tb::Scalar& s = a == nullptr ? sa : sb;
+  kernel_calls().push_back({"binary", op, a != nullptr, b != nullptr, s.to<double>(),
+                            out.data_ptr()});
+}
+inline void record_unary(const char* op, const tb::TensorBase& out, const tb::TensorBase&) {
+  kernel_calls().push_back({"unary", op, true, false, 0, out.data_ptr()});
+}
+inline void record_reduce(const char* op, const tb::TensorBase& out, const tb::TensorBase&) {
+  kernel_calls().push_back({"reduce", op, true, false, 0, out.data_ptr()});
+}
+
+// Installs the emulated device's hooks and the recording kernels; restores the old ones.
+class EmulatedDevice {
+ public:
+  EmulatedDevice() : hooks_(tb::detail::device_hooks), kernels_(ops::device_kernels) {
+    tb::detail::device_hooks = &kHooks;
+    ops::device_kernels = &kKernels;
+    kernel_calls().clear();
+  }
+  ~EmulatedDevice() {
+    tb::detail::device_hooks = hooks_;
+    ops::device_kernels = kernels_;
+  }
+  EmulatedDevice(const EmulatedDevice&) = delete;
+  EmulatedDevice& operator=(const EmulatedDevice&) = delete;
+
+ private:
+  static tb::detail::DeviceHooks make_hooks() {
+    tb::detail::DeviceHooks h{};  // what the front end needs: allocation; the rest refuses
+    h.allocate = &host_memory;
+    h.copy = &no_copies;
+    h.fill = &no_fills;
+    h.current_device = [] { return 0; };
+    return h;
+  }
+  static ops::DeviceKernels make_kernels() {
+    ops::DeviceKernels k{};
+    k.binary = &record_binary;
+    k.unary = &record_unary;
+    k.reduce = &record_reduce;
+    return k;
+  }
+  static inline const tb::detail::DeviceHooks kHooks = make_hooks();
+  static inline const ops::DeviceKernels kKernels = make_kernels();
+  const tb::detail::DeviceHooks* hooks_;
+  const ops::DeviceKernels* kernels_;
+};
+
+// The one kernel call `run` makes.
+template <typename F>
+KernelCall only_call(F&& run) {
+  kernel_calls().clear();
+  run();
+  EXPECT_EQ(kernel_calls().size(), 1u);
+  return kernel_calls().empty() ? KernelCall{} : kernel_calls().front();
+}
+
+}  // namespace scalar_math_test
+
+TEST(ScalarMath, DeviceFrontEndCallsTheKernelsByTheirNames) {
+  EmulatedDevice emulated;
+  const tb::Device gpu = tb::Device::cuda(0);
+  const tb::TensorBase x = tb::empty({2, 3}, DType::Float32, gpu);
+  const tb::TensorBase i = tb::empty({2, 3}, DType::Int32, gpu);
+  auto expect_call = [](const KernelCall& c, const char* kind, const char* op) {
+    EXPECT_EQ(c.kind, kind) << op;
+    EXPECT_EQ(c.op, op);
+  };
+  expect_call(only_call([&] { ops::div(x, x); }), "binary", "div");
+  expect_call(only_call([&] { ops::div(x, x, "trunc"); }), "binary", "div_trunc");
+  expect_call(only_call([&] { ops::div(i, i, "floor"); }), "binary", "floor_divide");
+  expect_call(only_call([&] { ops::floor_divide(i, i); }), "binary", "floor_divide");
+  expect_call(only_call([&] { ops::remainder(x, 2.5); }), "binary", "remainder");
+  expect_call(only_call([&] { ops::atan2(x, x); }), "binary", "atan2");
+  expect_call(only_call([&] { ops::bitwise_left_shift(i, i); }), "binary", "bitwise_left_shift");
+  expect_call(only_call([&] { ops::bitwise_not(i); }), "unary", "bitwise_not");
+  expect_call(only_call([&] { ops::gelu(x); }), "unary", "gelu");
+  expect_call(only_call([&] { ops::gelu(x, "tanh"); }), "unary", "gelu_tanh");
+  expect_call(only_call([&] { ops::round(x); }), "unary", "round");
+  expect_call(only_call([&] { ops::prod(x, {1}); }), "reduce", "prod");
+  // In place, the kernel writes self.
+  const KernelCall div_ = only_call([&] { ops::div_(x, x, "floor"); });
+  expect_call(div_, "binary", "floor_divide");
+  EXPECT_EQ(div_.out, x.data_ptr());
+  // Scalars on either side, and round's decimals as the scalar operand.
+  const KernelCall pow = only_call([&] { ops::pow(2.0, x); });
+  expect_call(pow, "binary", "pow");
+  EXPECT_FALSE(pow.a_tensor);
+  EXPECT_TRUE(pow.b_tensor);
+  EXPECT_EQ(pow.scalar, 2.0);
+  const KernelCall round = only_call([&] { ops::round(x, -2); });
+  expect_call(round, "binary", "round_decimals");
+  EXPECT_TRUE(round.a_tensor);
+  EXPECT_FALSE(round.b_tensor);
+  EXPECT_EQ(round.scalar, -2.0);
+  const KernelCall round_ = only_call([&] { ops::round_(x, 3); });
+  expect_call(round_, "binary", "round_decimals");
+  EXPECT_EQ(round_.out, x.data_ptr());
+  // The front end's own checks come first: bool has no round, floats no shifts.
+  EXPECT_THROW(ops::round(tb::empty({2}, DType::Bool, gpu), 1), tb::TypeError);
+  EXPECT_THROW(ops::bitwise_left_shift(x, x), tb::TypeError);
 }

@@ -221,6 +221,7 @@ inline const TensorBase& square_(const TensorBase& x) {
 // Rounds half to even; with decimals, to that many decimal places (negative: tens, ...).
 inline TensorBase round(const TensorBase& x, int64_t decimals = 0) {
   if (decimals != 0 && !x.device().is_cpu()) {  // the device kernel takes decimals as a scalar
+    detail::check_kind(kIntKind | kFloatKind, x.dtype(), "round", x);
     return detail::device_binary({"round"}, kIntKind | kFloatKind, x, Scalar(decimals),
                                  "round_decimals", Scalar(1));
   }
@@ -233,6 +234,7 @@ inline TensorBase round(const TensorBase& x, int64_t decimals = 0) {
 }
 inline const TensorBase& round_(const TensorBase& x, int64_t decimals = 0) {
   if (decimals != 0 && !x.device().is_cpu()) {
+    detail::check_kind(kIntKind | kFloatKind, x.dtype(), "round_", x);
     detail::device_binary({"round_", ResultRule::Common, OutMode::InPlace}, kIntKind | kFloatKind,
                           x, Scalar(decimals), "round_decimals", Scalar(1));
     return x;
