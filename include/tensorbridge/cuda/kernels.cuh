@@ -6,26 +6,36 @@
 // CUDA tensors everywhere in the program. Without it those ops raise DeviceError saying to
 // do this.
 //
-// Covered on CUDA: add/sub (with alpha), mul, div, maximum, minimum, the comparisons and
-// logical_and/or/xor; neg, abs, relu, square, sign, logical_not, isnan/isinf/isfinite and
-// the floating functions (exp, log, sqrt, sin, tanh, sigmoid, erf, ...); clamp (scalar or
-// tensor bounds, through maximum/minimum); sum, mean, max/min/amax/amin and all/any over
-// any dims (bool and narrow integers reduce as int64); max/min with indices along a dim
+// Covered on CUDA: add/sub (with alpha), mul, div (true, or rounding_mode "trunc"/"floor"),
+// floor_divide, remainder, pow (tensor or scalar on either side), atan2, maximum, minimum,
+// the comparisons, logical_and/or/xor, bitwise_and/or/xor/not and the shifts; neg, abs,
+// relu, square, sign, logical_not, isnan/isinf/isfinite, floor/ceil/trunc/round (round with
+// decimals too; integers pass through), gelu ("none" and "tanh") and the floating functions
+// (exp, log, sqrt, sin, tanh, sigmoid, erf, ...); clamp (scalar or tensor bounds, through
+// maximum/minimum); sum, prod, mean, max/min/amax/amin and all/any over any dims (bool and
+// narrow integers reduce as int64), so var/std/norm/logsumexp; max/min with indices along a dim
 // and argmax/argmin; where and masked_fill (any dtype); gather, scatter (tensor or scalar
 // source), scatter_add, index_select, index_add, advanced indexing (index, index_put_ with
 // or without accumulate; bool masks, masked_select and nonzero count on the host), all
 // with device-side index bounds checks raising IndexError; uniform_, normal_, random_,
 // bernoulli_ and the factories on a device (Philox: the CPU's stream for a seed); cumsum,
 // cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills.
-// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64
-// (selections and copies: every dtype). Other ops and dtypes raise TypeError or
-// DeviceError naming them.
+// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64; bool,
+// int8, int16, uint8, uint16 compute elementwise ops in int32 and uint32 in int64, converted
+// back (same results: see wide_dtype), except bool's own logical and bitwise kernels
+// (selections and copies: every dtype). Integer division by zero raises like the CPU's
+// (the divisor is checked on the device first: one small read back). The per-element math
+// of the ops above that is more than an expression is kernels/scalar_math.hpp, shared with
+// the CPU kernels. Other ops and dtypes (uint64, complex) raise TypeError or DeviceError
+// naming them.
 #include <cuda_runtime.h>
 
+#include <cmath>
 #include <cstring>
 #include <string_view>
 #include <type_traits>
 
+#include "tensorbridge/core/device_copy.hpp"
 #include "tensorbridge/core/scalar.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
 #include "tensorbridge/cuda/copy.hpp"
@@ -41,6 +51,7 @@
 #include "tensorbridge/kernels/cuda/random.cuh"
 #include "tensorbridge/kernels/cuda/reduce.cuh"
 #include "tensorbridge/kernels/cuda/scan.cuh"
+#include "tensorbridge/kernels/scalar_math.hpp"
 #include "tensorbridge/ops/device_dispatch.hpp"
 
 namespace tensorbridge::cuda::detail {
@@ -73,35 +84,173 @@ void visit_predicate_dtype(DType dtype, const char* op, Fn&& fn) {
   kc::visit_math_dtype(dtype, op, fn);
 }
 
+// Bool and the narrow integers have no arithmetic kernels of their own (each dtype would
+// add every op's kernels to the compile time): they compute in int32 (uint32 in int64) and
+// are converted back. The results are those of the narrow type: every narrow value is
+// exact in the wide one, the ops either keep results in range (comparisons, max/min,
+// division, remainder) or wrap modulo 2^bits, which the conversion back (truncation)
+// preserves (add, mul, pow, left shifts), and shifts by the narrow width or more give 0 or
+// the sign fill in both. Bool results of add/mul/max are "!= 0" of the wide ones.
+inline DType wide_dtype(DType d) {
+  switch (d) {
+    case DType::Bool:
+    case DType::Int8:
+    case DType::Int16:
+    case DType::UInt8:
+    case DType::UInt16: return DType::Int32;
+    case DType::UInt32: return DType::Int64;
+    default: return d;
+  }
+}
+
+// t (a view broadcast to some shape) without the repeats of its broadcast dimensions.
+inline TensorBase unbroadcast(const TensorBase& t) {
+  TensorBase compact = t;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.strides()[d] == 0 && t.shape()[d] > 1) compact = compact.narrow(d, 0, 1);
+  }
+  return compact;
+}
+
+// t converted to `dtype`, each distinct element once, broadcast back to t's shape.
+inline TensorBase converted(const TensorBase& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  return unbroadcast(t).to(t.device(), dtype).expand(t.shape());
+}
+
+// A scalar operand as the CPU sees it in compute dtype `d` (uint8 + 300 adds 44), so that
+// the wide computation gets the same operand.
+inline Scalar scalar_as(const Scalar& s, DType d) {
+  return visit_dtype(d, [&](auto tag) {
+    return Scalar(s.template to<typename decltype(tag)::type>());
+  });
+}
+
 inline bool is_logical_binary(std::string_view name) {
   return name == "logical_and" || name == "logical_or" || name == "logical_xor";
+}
+inline bool is_bitwise_binary(std::string_view name) {
+  return name == "bitwise_and" || name == "bitwise_or" || name == "bitwise_xor";
+}
+inline bool is_comparison(std::string_view name) {
+  return name == "eq" || name == "ne" || name == "lt" || name == "le" || name == "gt" ||
+         name == "ge";
+}
+// The kernels that divide integers: a zero divisor raises, as on the CPU.
+inline bool divides(std::string_view name) {
+  return name == "div_trunc" || name == "floor_divide" || name == "remainder";
+}
+inline const char* shown_name(std::string_view name, const char* op) {
+  return name == "div_trunc" ? "div" : name == "round_decimals" ? "round" : op;
+}
+
+inline bool is_one(const Scalar& s) { return !s.is_complex() && s.to<double>() == 1.0; }
+
+// The CPU ops' checks that sit in their functor factories, which the device path skips.
+inline void check_binary_arguments(std::string_view name, const char* op, DType compute,
+                                   const TensorBase* b, const Scalar& sb, const Scalar& alpha) {
+  if ((name == "add" || name == "sub") && !is_one(alpha)) {
+    TB_CHECK(!is_integral(compute, true) || alpha.is_integral() || alpha.is_bool(), TypeError,
+             op, ": for integral input tensors, argument alpha must not be a floating point "
+             "number (alpha = ", alpha, ")");
+    TB_CHECK(compute != DType::Bool || alpha.is_bool(), TypeError, op,
+             ": boolean alpha only supported for boolean results (alpha = ", alpha, ")");
+    TB_CHECK(!alpha.is_complex(), TypeError, op, ": complex alpha needs a complex result (alpha = ",
+             alpha, ")");
+  }
+  if (name == "pow" && b == nullptr && is_integral(compute, true)) {
+    TB_CHECK(!sb.is_integral() || sb.to<int64_t>() >= 0, Error, op,
+             ": integers to negative integer powers are not allowed (exponent ", sb, ")");
+  }
+  if (name == "round_decimals") {
+    TB_CHECK(!is_integral(compute, true), TypeError,
+             "round: decimals are not supported for integer dtype ", compute, " (decimals = ", sb,
+             ")");
+  }
+}
+
+// ZeroDivisionError (as the CPU raises) when an integer divisor holds a zero: checked on the
+// device before the kernel, which must not divide by zero (one small read back).
+inline void check_divisor(std::string_view name, const char* op, DType compute,
+                          const TensorBase* b, const Scalar& sb, const Stream& stream) {
+  if (!divides(name) || !is_integral(compute, true)) return;
+  bool zero = false;
+  kc::visit_math_dtype(compute, op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T>) {
+      zero = b != nullptr ? kc::contains_zero<T>(op, unbroadcast(*b), stream)
+                          : sb.to<T>() == T(0);
+    }
+  });
+  TB_CHECK(!zero, Error, shown_name(name, op), ": ZeroDivisionError (integer division by zero)");
+}
+
+inline void binary_kernel(const char* op, const TensorBase& out, const TensorBase* a,
+                          const Scalar& sa, const TensorBase* b, const Scalar& sb,
+                          const Scalar& alpha);
+
+// out = op(a, b) with a and b (or their scalars) of dtype `compute` computed in dtype `wide`,
+// then converted into out (unless the op's result is bool: the kernel writes out directly).
+inline void wide_binary(const char* op, DType compute, DType wide, const TensorBase& out,
+                        const TensorBase* a, const Scalar& sa, const TensorBase* b,
+                        const Scalar& sb, const Scalar& alpha) {
+  const TensorBase wa = a != nullptr ? converted(*a, wide) : TensorBase();
+  const TensorBase wb = b != nullptr ? converted(*b, wide) : TensorBase();
+  const std::string_view name(op);
+  const bool predicate = is_comparison(name) || is_logical_binary(name);
+  const TensorBase wout =
+      predicate ? out : tensorbridge::detail::new_tensor(out.shape(), wide, out.device(), op);
+  binary_kernel(op, wout, a != nullptr ? &wa : nullptr, scalar_as(sa, compute),
+                b != nullptr ? &wb : nullptr, scalar_as(sb, compute), alpha);
+  if (!predicate) out.copy_(wout, false);
 }
 
 inline void binary_kernel(const char* op, const TensorBase& out, const TensorBase* a,
                           const Scalar& sa, const TensorBase* b, const Scalar& sb,
                           const Scalar& alpha) {
+  namespace km = tensorbridge::kernels;
   const std::string_view name(op);
   const DType compute = a != nullptr ? a->dtype() : b->dtype();
+  check_binary_arguments(name, op, compute, b, sb, alpha);
   DeviceGuard guard(out.device());
-  const cudaStream_t stream = current_stream(out.device().index()).handle();
-  if (is_logical_binary(name)) {
+  const Stream stream = current_stream(out.device().index());
+  // Bool masks keep kernels of their own for the logical and bitwise ops.
+  const bool bool_kernel =
+      compute == DType::Bool && (is_logical_binary(name) || is_bitwise_binary(name));
+  const DType wide = wide_dtype(compute);
+  if (wide != compute && !bool_kernel) {
+    return wide_binary(op, compute, wide, out, a, sa, b, sb, alpha);
+  }
+  if (is_logical_binary(name) || bool_kernel) {
     return visit_predicate_dtype(compute, op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T va = a != nullptr ? T() : device_scalar<T>(sa);
       const T vb = b != nullptr ? T() : device_scalar<T>(sb);
-      auto run = [&](auto f) { kc::launch_binary<T, bool>(op, out, a, va, b, vb, f, stream); };
+      auto run = [&](auto f) {
+        kc::launch_binary<T, bool>(op, out, a, va, b, vb, f, stream.handle());
+      };
+      if constexpr (std::is_same_v<T, bool>) {
+        if (name == "bitwise_and") return run(km::BitAnd{});
+        if (name == "bitwise_or") return run(km::BitOr{});
+        if (name == "bitwise_xor") return run(km::BitXor{});
+      }
       if (name == "logical_and") return run(kc::LogicalAndOp{});
       if (name == "logical_or") return run(kc::LogicalOrOp{});
       return run(kc::LogicalXorOp{});
     });
   }
+  check_divisor(name, op, compute, b, sb, stream);
   kc::visit_math_dtype(compute, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = kc::opmath_t<T>;
     const T va = a != nullptr ? T() : device_scalar<T>(sa);
     const T vb = b != nullptr ? T() : device_scalar<T>(sb);
-    auto same = [&](auto f) { kc::launch_binary<T, T>(op, out, a, va, b, vb, f, stream); };
-    auto predicate = [&](auto f) { kc::launch_binary<T, bool>(op, out, a, va, b, vb, f, stream); };
+    auto same = [&](auto f) {
+      kc::launch_binary<T, T>(op, out, a, va, b, vb, f, stream.handle());
+    };
+    auto predicate = [&](auto f) {
+      kc::launch_binary<T, bool>(op, out, a, va, b, vb, f, stream.handle());
+    };
     if (name == "add") return same(kc::AddOp<C>{alpha.to<C>()});
     if (name == "sub") return same(kc::SubOp<C>{alpha.to<C>()});
     if (name == "mul") return same(kc::MulOp{});
@@ -113,33 +262,76 @@ inline void binary_kernel(const char* op, const TensorBase& out, const TensorBas
     if (name == "le") return predicate(kc::LeOp{});
     if (name == "gt") return predicate(kc::GtOp{});
     if (name == "ge") return predicate(kc::GeOp{});
+    if (name == "pow") return same(km::Power{});
+    if (name == "remainder") return same(km::Remainder{});
+    if (name == "floor_divide") return same(km::FloorDivide{});
+    if (name == "div_trunc") return same(km::TruncDivide{});
     if constexpr (std::is_floating_point_v<C>) {
       if (name == "div") return same(kc::DivOp{});
+      if (name == "atan2") return same(km::Atan2{});
+      if (name == "round_decimals" && a != nullptr && b == nullptr) {
+        const int64_t decimals = sb.to<int64_t>();
+        const double magnitude = static_cast<double>(decimals < 0 ? -decimals : decimals);
+        const auto scale = static_cast<C>(std::pow(10.0, magnitude));  // as the CPU's RoundMake
+        return kc::launch_unary<T, T>(op, out, *a, km::RoundDecimals<C>{scale, decimals < 0},
+                                      stream.handle());
+      }
+    } else {
+      if (name == "bitwise_and") return same(km::BitAnd{});
+      if (name == "bitwise_or") return same(km::BitOr{});
+      if (name == "bitwise_xor") return same(km::BitXor{});
+      if (name == "bitwise_left_shift") return same(km::ShiftLeft{});
+      if (name == "bitwise_right_shift") return same(km::ShiftRight{});
     }
-    unsupported(op, compute);
+    unsupported(shown_name(name, op), compute);
   });
 }
 
+inline bool is_predicate_unary(std::string_view name) {
+  return name == "logical_not" || name == "isnan" || name == "isinf" || name == "isfinite";
+}
+inline bool is_rounding_unary(std::string_view name) {
+  return name == "floor" || name == "ceil" || name == "trunc" || name == "round";
+}
+
 inline void unary_kernel(const char* op, const TensorBase& out, const TensorBase& x) {
+  namespace km = tensorbridge::kernels;
   const std::string_view name(op);
+  const DType dtype = x.dtype();
   DeviceGuard guard(out.device());
   const cudaStream_t stream = current_stream(out.device().index()).handle();
-  if (out.dtype() == DType::Bool &&
-      (name == "logical_not" || name == "isnan" || name == "isinf" || name == "isfinite")) {
-    return visit_predicate_dtype(x.dtype(), op, [&](auto tag) {
+  if (is_rounding_unary(name) && is_integral(dtype, true)) {  // integers are already round
+    if (out.data_ptr() != x.data_ptr() || out.strides() != x.strides()) out.copy_(x, false);
+    return;
+  }
+  if (out.dtype() == DType::Bool && is_predicate_unary(name)) {
+    const TensorBase in = dtype == DType::Bool ? x : converted(x, wide_dtype(dtype));
+    return visit_predicate_dtype(in.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      auto run = [&](auto f) { kc::launch_unary<T, bool>(op, out, x, f, stream); };
+      auto run = [&](auto f) { kc::launch_unary<T, bool>(op, out, in, f, stream); };
       if (name == "logical_not") return run(kc::LogicalNotOp{});
       if (name == "isnan") return run(kc::IsNanOp{});
       if (name == "isinf") return run(kc::IsInfOp{});
       return run(kc::IsFiniteOp{});
     });
   }
-  kc::visit_math_dtype(x.dtype(), op, [&](auto tag) {
+  if (name == "bitwise_not" && dtype == DType::Bool) {
+    return kc::launch_unary<bool, bool>(op, out, x, km::BitNot{}, stream);
+  }
+  const DType wide = wide_dtype(dtype);
+  if (wide != dtype) {  // see wide_dtype
+    TB_CHECK(out.dtype() == dtype, TypeError, op, ": not supported on CUDA from dtype ", dtype,
+             " to dtype ", out.dtype());
+    const TensorBase wout = tensorbridge::detail::new_tensor(out.shape(), wide, out.device(), op);
+    unary_kernel(op, wout, converted(x, wide));
+    out.copy_(wout, false);
+    return;
+  }
+  kc::visit_math_dtype(dtype, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = kc::opmath_t<T>;
-    TB_CHECK(out.dtype() == x.dtype(), TypeError, op, ": not supported on CUDA from dtype ",
-             x.dtype(), " to dtype ", out.dtype());
+    TB_CHECK(out.dtype() == dtype, TypeError, op, ": not supported on CUDA from dtype ", dtype,
+             " to dtype ", out.dtype());
     auto run = [&](auto f) { kc::launch_unary<T, T>(op, out, x, f, stream); };
     if (name == "neg") return run(kc::NegOp{});
     if (name == "abs") return run(kc::AbsOp{});
@@ -165,8 +357,13 @@ inline void unary_kernel(const char* op, const TensorBase& out, const TensorBase
       if (name == "floor") return run(kc::FloorOp{});
       if (name == "ceil") return run(kc::CeilOp{});
       if (name == "trunc") return run(kc::TruncOp{});
+      if (name == "round") return run(km::RoundHalfEven{});
+      if (name == "gelu") return run(km::Gelu{});
+      if (name == "gelu_tanh") return run(km::GeluTanh{});
+    } else {
+      if (name == "bitwise_not") return run(km::BitNot{});
     }
-    unsupported(op, x.dtype());
+    unsupported(op, dtype);
   });
 }
 
@@ -174,6 +371,9 @@ inline void reduce_kernel(const char* op, const TensorBase& out, const TensorBas
   const std::string_view name(op);
   DeviceGuard guard(out.device());
   const Stream stream = current_stream(out.device().index());
+  if (name == "prod" && x.numel() == 0) {  // products over nothing are 1 (sums are 0 below)
+    return kc::fill(out, Scalar(1), stream.handle());
+  }
   kc::visit_math_dtype(x.dtype(), op, [&](auto tag) {
     using In = typename decltype(tag)::type;
     using Extreme = kc::opmath_t<In>;
@@ -185,6 +385,7 @@ inline void reduce_kernel(const char* op, const TensorBase& out, const TensorBas
       kc::launch_reduce<In, Acc>(op, out, x, r, stream);
     };
     if (name == "sum") return run(TypeTag<Sum>{}, kc::SumReduce<Sum>{});
+    if (name == "prod") return run(TypeTag<Sum>{}, kc::ProdReduce<Sum>{});
     if (name == "max") return run(TypeTag<Extreme>{}, kc::ExtremeReduce<Extreme, true>{});
     if (name == "min") return run(TypeTag<Extreme>{}, kc::ExtremeReduce<Extreme, false>{});
     unsupported(op, x.dtype());

@@ -110,9 +110,15 @@ inline TensorBase div_impl(BinarySpec spec, const Operand& a, const Operand& b,
       return binary_op<kFloatKind | kComplexKind>(spec, a, b, Fixed<kernels::cpu::DivFn>{});
     case RoundingMode::Trunc:
       spec.integer_divisor = true;
+      if (on_device(a) || on_device(b)) {  // the device kernel is chosen by name
+        return device_binary(spec, kIntKind | kFloatKind, a, b, "div_trunc", Scalar(1));
+      }
       return binary_op<kIntKind | kFloatKind>(spec, a, b, Fixed<kernels::cpu::DivTruncFn>{});
     case RoundingMode::Floor:
       spec.integer_divisor = true;
+      if (on_device(a) || on_device(b)) {
+        return device_binary(spec, kIntKind | kFloatKind, a, b, "floor_divide", Scalar(1));
+      }
       return binary_op<kIntKind | kFloatKind>(spec, a, b, Fixed<kernels::cpu::FloorDivFn>{});
   }
   return {};

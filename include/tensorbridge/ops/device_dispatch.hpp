@@ -197,9 +197,7 @@ inline TensorBase device_binary(const BinarySpec& spec, unsigned kinds, const Op
   TensorBase ta, tb;
   if (a.is_tensor()) ta = device_input(a.tensor(), compute, dest, shape).expand(shape);
   if (b.is_tensor()) tb = device_input(b.tensor(), compute, dest, shape).expand(shape);
-  // Rounded division shares the name "div" with true division on the CPU side.
-  std::string name = kernel != nullptr ? std::string(kernel) : kernel_name(op);
-  if (name == "div" && spec.rule != ResultRule::ToFloat) name = "div_rounded";
+  const std::string name = kernel != nullptr ? std::string(kernel) : kernel_name(op);
   kernels.binary(name.c_str(), dest, ta.defined() ? &ta : nullptr,
                  a.is_tensor() ? Scalar() : a.scalar(), tb.defined() ? &tb : nullptr,
                  b.is_tensor() ? Scalar() : b.scalar(), alpha);

@@ -220,6 +220,11 @@ inline const TensorBase& square_(const TensorBase& x) {
 
 // Rounds half to even; with decimals, to that many decimal places (negative: tens, ...).
 inline TensorBase round(const TensorBase& x, int64_t decimals = 0) {
+  if (decimals != 0 && !x.device().is_cpu()) {  // the device kernel takes decimals as a scalar
+    detail::check_kind(kIntKind | kFloatKind, x.dtype(), "round", x);
+    return detail::device_binary({"round"}, kIntKind | kFloatKind, x, Scalar(decimals),
+                                 "round_decimals", Scalar(1));
+  }
   if (decimals == 0) {
     return detail::unary_op<kIntKind | kFloatKind>("round", detail::UnaryRule::Same, false, x,
                                                    detail::RoundingMake<kernels::cpu::RintOp>{});
@@ -228,6 +233,12 @@ inline TensorBase round(const TensorBase& x, int64_t decimals = 0) {
                                                  detail::RoundMake{decimals, "round"});
 }
 inline const TensorBase& round_(const TensorBase& x, int64_t decimals = 0) {
+  if (decimals != 0 && !x.device().is_cpu()) {
+    detail::check_kind(kIntKind | kFloatKind, x.dtype(), "round_", x);
+    detail::device_binary({"round_", ResultRule::Common, OutMode::InPlace}, kIntKind | kFloatKind,
+                          x, Scalar(decimals), "round_decimals", Scalar(1));
+    return x;
+  }
   if (decimals == 0) {
     detail::unary_op<kIntKind | kFloatKind>("round_", detail::UnaryRule::Same, true, x,
                                             detail::RoundingMake<kernels::cpu::RintOp>{});
@@ -242,8 +253,9 @@ inline const TensorBase& round_(const TensorBase& x, int64_t decimals = 0) {
 inline TensorBase gelu(const TensorBase& x, std::string_view approximate = "none") {
   TB_CHECK(approximate == "none" || approximate == "tanh", ValueError,
            "gelu: approximate must be 'none' or 'tanh', got '", approximate, "'");
-  if (approximate == "tanh") {
-    return detail::unary_op<kFloatKind>("gelu", detail::UnaryRule::ToFloat, false, x,
+  if (approximate == "tanh") {  // the device kernel is chosen by name
+    return detail::unary_op<kFloatKind>(x.device().is_cpu() ? "gelu" : "gelu_tanh",
+                                        detail::UnaryRule::ToFloat, false, x,
                                         detail::Fixed1<kernels::cpu::GeluTanhOp>{});
   }
   return detail::unary_op<kFloatKind>("gelu", detail::UnaryRule::ToFloat, false, x,

@@ -13,6 +13,7 @@
 
 #include "tensorbridge/core/dtype.hpp"
 #include "tensorbridge/core/half.hpp"
+#include "tensorbridge/kernels/scalar_math.hpp"
 
 namespace tensorbridge::kernels::cpu {
 
@@ -23,33 +24,16 @@ using opmath_t = std::conditional_t<std::is_same_v<T, half> || std::is_same_v<T,
 template <typename T>
 inline constexpr bool is_complex_v =
     std::is_same_v<T, complex64> || std::is_same_v<T, complex128>;
-template <typename T>
-inline constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+using kernels::is_int_v;
 template <typename T>
 inline constexpr bool is_float_v = std::is_floating_point_v<T>;  // float, double (op math)
 
-// The unsigned type integer arithmetic wraps in: at least `unsigned`, so that the usual
-// arithmetic conversions cannot turn it back into a signed int that overflows.
-template <typename T>
-using wrap_t =
-    std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
-
-template <typename T>
-constexpr T wrap_add(T a, T b) {
-  return static_cast<T>(static_cast<wrap_t<T>>(a) + static_cast<wrap_t<T>>(b));
-}
-template <typename T>
-constexpr T wrap_sub(T a, T b) {
-  return static_cast<T>(static_cast<wrap_t<T>>(a) - static_cast<wrap_t<T>>(b));
-}
-template <typename T>
-constexpr T wrap_mul(T a, T b) {
-  return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b));
-}
-template <typename T>
-constexpr T wrap_neg(T a) {
-  return static_cast<T>(wrap_t<T>(0) - static_cast<wrap_t<T>>(a));
-}
+// Wrapping integer arithmetic and the functors CUDA shares live in kernels/scalar_math.hpp.
+using kernels::wrap_add;
+using kernels::wrap_mul;
+using kernels::wrap_neg;
+using kernels::wrap_sub;
+using kernels::wrap_t;
 
 // ---- binary functors --------------------------------------------------------------------
 struct AddFn {
@@ -91,84 +75,14 @@ struct DivFn {  // true division: floating and complex only
     return a / b;
   }
 };
-struct DivTruncFn {
-  template <typename C>
-  C operator()(C a, C b) const {
-    if constexpr (is_int_v<C>) {
-      if constexpr (std::is_signed_v<C>) {
-        if (b == C(-1)) return wrap_neg(a);  // INT_MIN / -1 wraps instead of trapping
-      }
-      return static_cast<C>(a / b);
-    } else {
-      return std::trunc(a / b);
-    }
-  }
-};
-struct FloorDivFn {
-  template <typename C>
-  C operator()(C a, C b) const {
-    if constexpr (is_int_v<C>) {
-      if constexpr (std::is_signed_v<C>) {
-        if (b == C(-1)) return wrap_neg(a);
-        const C q = static_cast<C>(a / b);
-        const C r = static_cast<C>(a % b);
-        return (r != 0 && ((r < 0) != (b < 0))) ? static_cast<C>(q - 1) : q;
-      } else {
-        return static_cast<C>(a / b);
-      }
-    } else {
-      // Python's float floor division: exact where a - fmod(a, b) divides evenly.
-      if (b == C(0)) return a / b;
-      const C mod = std::fmod(a, b);
-      C div = (a - mod) / b;
-      if (mod != C(0) && (b < C(0)) != (mod < C(0))) div -= C(1);
-      if (div == C(0)) return std::copysign(C(0), a / b);
-      C floordiv = std::floor(div);
-      if (div - floordiv > C(0.5)) floordiv += C(1);
-      return floordiv;
-    }
-  }
-};
-struct RemainderFn {  // the result takes the divisor's sign, like Python's %
-  template <typename C>
-  C operator()(C a, C b) const {
-    if constexpr (is_int_v<C>) {
-      if constexpr (std::is_signed_v<C>) {
-        if (b == C(-1)) return C(0);
-        const C r = static_cast<C>(a % b);
-        return (r != 0 && ((r < 0) != (b < 0))) ? static_cast<C>(r + b) : r;
-      } else {
-        return static_cast<C>(a % b);
-      }
-    } else {
-      C mod = std::fmod(a, b);
-      if (mod != C(0) && (b < C(0)) != (mod < C(0))) mod += b;
-      return mod;
-    }
-  }
-};
+using DivTruncFn = kernels::TruncDivide;
+using FloorDivFn = kernels::FloorDivide;
+using RemainderFn = kernels::Remainder;  // the result takes the divisor's sign, like Python's %
 struct PowFn {
   template <typename C>
   C operator()(C a, C b) const {
-    if constexpr (std::is_same_v<C, bool>) {
-      return a || !b;
-    } else if constexpr (is_int_v<C>) {
-      if constexpr (std::is_signed_v<C>) {
-        // Integer to a negative power, as PyTorch: only 1 and -1 survive.
-        if (b < 0) return a == 1 ? C(1) : a == -1 ? C((b & 1) ? -1 : 1) : C(0);
-      }
-      wrap_t<C> result = 1;
-      wrap_t<C> base = static_cast<wrap_t<C>>(a);
-      auto e = static_cast<std::make_unsigned_t<C>>(b);
-      while (e) {
-        if (e & 1u) result *= base;
-        base *= base;
-        e >>= 1;
-      }
-      return static_cast<C>(result);
-    } else {
-      return std::pow(a, b);
-    }
+    if constexpr (is_complex_v<C>) return std::pow(a, b);
+    else return kernels::Power{}(a, b);
   }
 };
 // NaN wins, as in torch.maximum / torch.minimum and max reductions.
@@ -186,12 +100,7 @@ struct MinimumFn {
     else return a < b ? a : b;
   }
 };
-struct Atan2Fn {
-  template <typename C>
-  C operator()(C a, C b) const {
-    return std::atan2(a, b);
-  }
-};
+using Atan2Fn = kernels::Atan2;
 struct EqFn {
   template <typename C>
   bool operator()(C a, C b) const { return a == b; }
@@ -228,45 +137,10 @@ struct LogicalXorFn {
   template <typename C>
   bool operator()(C a, C b) const { return (a != C(0)) != (b != C(0)); }
 };
-struct BitAndFn {
-  template <typename C>
-  C operator()(C a, C b) const { return static_cast<C>(a & b); }
-};
-struct BitOrFn {
-  template <typename C>
-  C operator()(C a, C b) const { return static_cast<C>(a | b); }
-};
-struct BitXorFn {
-  template <typename C>
-  C operator()(C a, C b) const { return static_cast<C>(a ^ b); }
-};
-// Shifts by a negative amount or by the width or more: left gives 0, right gives the sign
-// fill (0 or -1), as PyTorch defines them.
-struct ShiftLeftFn {
-  template <typename C>
-  C operator()(C a, C b) const {
-    constexpr auto bits = static_cast<int64_t>(sizeof(C) * 8);
-    if constexpr (std::is_signed_v<C>) {
-      if (b < C(0)) return C(0);
-    }
-    if (static_cast<uint64_t>(b) >= static_cast<uint64_t>(bits)) return C(0);
-    const auto shift = static_cast<int>(b);
-    return static_cast<C>(static_cast<wrap_t<C>>(a) << shift);
-  }
-};
-struct ShiftRightFn {
-  template <typename C>
-  C operator()(C a, C b) const {
-    constexpr auto bits = static_cast<int64_t>(sizeof(C) * 8);
-    if constexpr (std::is_signed_v<C>) {
-      const auto shift = static_cast<int64_t>(b);
-      if (shift < 0 || shift >= bits) return static_cast<C>(a < 0 ? -1 : 0);
-      return static_cast<C>(a >> shift);
-    } else {
-      if (static_cast<uint64_t>(b) >= static_cast<uint64_t>(bits)) return C(0);
-      return static_cast<C>(a >> b);
-    }
-  }
-};
+using BitAndFn = kernels::BitAnd;
+using BitOrFn = kernels::BitOr;
+using BitXorFn = kernels::BitXor;
+using ShiftLeftFn = kernels::ShiftLeft;
+using ShiftRightFn = kernels::ShiftRight;
 
 }  // namespace tensorbridge::kernels::cpu

@@ -49,7 +49,6 @@ TB_EIGEN_ARRAY_OP(SigmoidOp, x.logistic())
 TB_EIGEN_ARRAY_OP(ErfOp, x.erf())
 TB_EIGEN_ARRAY_OP(FloorOp, x.floor())
 TB_EIGEN_ARRAY_OP(CeilOp, x.ceil())
-TB_EIGEN_ARRAY_OP(RintOp, x.rint())  // round half to even
 TB_EIGEN_ARRAY_OP(ReciprocalOp, x.inverse())
 // gelu(x) = x/2 (1 + erf(x / sqrt 2)), and PyTorch's tanh approximation.
 TB_EIGEN_ARRAY_OP(GeluOp, C(0.5) * x * (C(1) + (x * C(0.70710678118654752440)).erf()))
@@ -215,15 +214,12 @@ struct IdentityFn {  // floor/ceil/round/trunc of integers
   template <typename C>
   C operator()(C a) const { return a; }
 };
-// round(x, decimals) as PyTorch: scale by 10^|decimals|, round half to even, scale back.
+// round half to even, per element: Eigen's packet rint turns -0.0 into +0.0 (PyTorch and
+// NumPy keep the sign). Shared with CUDA, like round with decimals (kernels/scalar_math.hpp).
+using RintOp = kernels::RoundHalfEven;
+// round(x, decimals) as PyTorch.
 template <typename C>
-struct RoundDecimalsFn {
-  C scale;
-  bool negative;
-  C operator()(C a) const {
-    return negative ? std::nearbyint(a / scale) * scale : std::nearbyint(a * scale) / scale;
-  }
-};
+using RoundDecimalsFn = kernels::RoundDecimals<C>;
 // clamp with optional scalar bounds; a NaN input or bound gives NaN (PyTorch).
 template <typename C>
 struct ClampFn {
@@ -263,12 +259,6 @@ struct LogicalNotFn {
   template <typename C>
   bool operator()(C a) const { return a == C(0); }
 };
-struct BitwiseNotFn {
-  template <typename C>
-  C operator()(C a) const {
-    if constexpr (std::is_same_v<C, bool>) return !a;
-    else return static_cast<C>(~a);
-  }
-};
+using BitwiseNotFn = kernels::BitNot;
 
 }  // namespace tensorbridge::kernels::cpu

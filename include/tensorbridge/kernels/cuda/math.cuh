@@ -1,10 +1,14 @@
 #pragma once
 // The scalar functions of the CUDA elementwise ops, on opmath values (float for the 16-bit
 // floats). Semantics follow the CPU kernels: maximum/minimum/relu propagate NaN, sign of
-// NaN is 0, integer ops wrap.
+// NaN is 0, integer ops wrap. The ops whose per-element math is longer than an expression
+// (rounded division, remainder, pow, shifts, bitwise ops, atan2, round, gelu) use the
+// host-and-device functors of kernels/scalar_math.hpp, which the CPU kernels use too.
 #include <cuda_runtime.h>
 
 #include <type_traits>
+
+#include "tensorbridge/kernels/scalar_math.hpp"
 
 namespace tensorbridge::kernels::cuda {
 
@@ -21,16 +25,25 @@ __device__ __forceinline__ bool is_nan(C v) {
 template <typename C>
 struct AddOp {
   C alpha;
-  __device__ C operator()(C a, C b) const { return a + alpha * b; }
+  __device__ C operator()(C a, C b) const {
+    if constexpr (is_int_v<C>) return wrap_add(a, wrap_mul(alpha, b));
+    else return a + alpha * b;
+  }
 };
 template <typename C>
 struct SubOp {
   C alpha;
-  __device__ C operator()(C a, C b) const { return a - alpha * b; }
+  __device__ C operator()(C a, C b) const {
+    if constexpr (is_int_v<C>) return wrap_sub(a, wrap_mul(alpha, b));
+    else return a - alpha * b;
+  }
 };
 struct MulOp {
   template <typename C>
-  __device__ C operator()(C a, C b) const { return a * b; }
+  __device__ C operator()(C a, C b) const {
+    if constexpr (is_int_v<C>) return wrap_mul(a, b);
+    else return a * b;
+  }
 };
 struct DivOp {
   template <typename C>
@@ -63,9 +76,12 @@ TB_CUDA_COMPARE_OP(LogicalXorOp, (a != C(0)) != (b != C(0)))
 // ---- unary: any real type ----
 struct NegOp {
   template <typename C>
-  __device__ C operator()(C a) const { return -a; }
+  __device__ C operator()(C a) const {
+    if constexpr (is_int_v<C>) return wrap_neg(a);
+    else return -a;
+  }
 };
-struct AbsOp {
+struct AbsOp {  // INT_MIN stays INT_MIN, as on the CPU
   template <typename C>
   __device__ C operator()(C a) const {
     if constexpr (std::is_same_v<C, float>) {
@@ -73,7 +89,7 @@ struct AbsOp {
     } else if constexpr (std::is_same_v<C, double>) {
       return ::fabs(a);
     } else {
-      return a < C(0) ? C(-a) : a;
+      return a < C(0) ? wrap_neg(a) : a;
     }
   }
 };
@@ -83,7 +99,7 @@ struct ReluOp {
 };
 struct SquareOp {
   template <typename C>
-  __device__ C operator()(C a) const { return a * a; }
+  __device__ C operator()(C a) const { return MulOp{}(a, a); }
 };
 struct SignOp {
   template <typename C>

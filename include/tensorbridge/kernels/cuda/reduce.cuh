@@ -1,5 +1,5 @@
 #pragma once
-// CUDA reductions (sum, max, min) over all dimensions or any subset. Values combine within
+// CUDA reductions (sum, prod, max, min) over all dimensions or any subset. Values combine within
 // a warp by shuffles and across warps through shared memory. A full reduction of a
 // contiguous tensor runs in two passes (many blocks, each reading 4-element vectors in a
 // grid-stride loop, then one block over their partial results); reductions along
@@ -23,10 +23,19 @@
 
 namespace tensorbridge::kernels::cuda {
 
+// Integer sums and products wrap, as on the CPU.
 template <typename Acc>
 struct SumReduce {
   __device__ Acc identity() const { return Acc(0); }
-  __device__ Acc combine(Acc a, Acc b) const { return a + b; }
+  __device__ Acc combine(Acc a, Acc b) const {
+    if constexpr (is_int_v<Acc>) return wrap_add(a, b);
+    else return a + b;
+  }
+};
+template <typename Acc>
+struct ProdReduce {
+  __device__ Acc identity() const { return Acc(1); }
+  __device__ Acc combine(Acc a, Acc b) const { return MulOp{}(a, b); }
 };
 // NaN wins, as on the CPU.
 template <typename Acc, bool kMax>
@@ -185,6 +194,40 @@ void launch_reduce(const char* op, const TensorBase& out, const TensorBase& x, R
         px, po, l, r);
   }
   check_launch(op);
+}
+
+// ---- zero test ------------------------------------------------------------------------
+
+template <typename T>
+__global__ void find_zero_kernel(const char* x, int64_t n, OffsetCalculator<1> calc,
+                                 unsigned* found) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int64_t off[1];
+  calc.get(i, off);
+  if (*reinterpret_cast<const T*>(x + off[0]) == T(0)) *found = 1;  // racing writes agree
+}
+
+// Whether x (element type T, any layout) holds a zero. Waits for the device (a 4-byte read
+// back); for the checks that must come before a kernel, such as integer division by zero.
+template <typename T>
+bool contains_zero(const char* op, const TensorBase& x, const tensorbridge::cuda::Stream& stream) {
+  const int64_t n = x.numel();
+  if (n == 0) return false;
+  const auto calc = make_offset_calculator<1>(x.shape(), {x.byte_strides()}, op);
+  auto flag = tensorbridge::cuda::allocate(sizeof(unsigned), x.device(), stream);
+  auto* found = static_cast<unsigned*>(flag->data());
+  tensorbridge::cuda::check(cudaMemsetAsync(found, 0, sizeof(unsigned), stream.handle()), op,
+                            "cudaMemsetAsync");
+  find_zero_kernel<T><<<blocks_for(n), kBlockSize, 0, stream.handle()>>>(
+      static_cast<const char*>(x.data_ptr()), n, calc, found);
+  check_launch(op);
+  unsigned host = 0;
+  tensorbridge::cuda::check(
+      cudaMemcpyAsync(&host, found, sizeof(host), cudaMemcpyDeviceToHost, stream.handle()), op,
+      "cudaMemcpyAsync");
+  tensorbridge::cuda::check(cudaStreamSynchronize(stream.handle()), op, "cudaStreamSynchronize");
+  return host != 0;
 }
 
 }  // namespace tensorbridge::kernels::cuda
