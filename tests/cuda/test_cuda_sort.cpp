@@ -216,7 +216,8 @@ TEST(CudaSort, ManyRowsInOnePassAndInTwoAndOneLongRow) {
 TEST(CudaSort, TopkLargestSmallestAnyKAnyDim) {
   TB_REQUIRE_GPU();
   for (DType d : kSortable) {
-    const TensorBase x = d == DType::Float32 ? random_bits({5, 9}, d, 10) : tied_values({5, 9}, d, 11);
+    const TensorBase x =
+        d == DType::Float32 ? random_bits({5, 9}, d, 10) : tied_values({5, 9}, d, 11);
     const TensorBase g = x.cuda(0);
     for (int64_t dim : {0, 1, -1}) {
       const int64_t n = x.shape()[dim < 0 ? 1 : dim];
@@ -272,9 +273,11 @@ TEST(CudaRepeat, RepeatAndTileMatchTheCpuForLayoutsAndDtypes) {
     expect_same(ops::repeat(g, {2, 3}), ops::repeat(x, {2, 3}), name);
     expect_same(ops::repeat(g, {2, 1, 3}), ops::repeat(x, {2, 1, 3}), name + " leading");
     expect_same(ops::repeat(g.t(), {1, 2}), ops::repeat(x.t(), {1, 2}), name + " transposed");
-    expect_same(ops::repeat(g.flip({1}), {2, 2}), ops::repeat(x.flip({1}), {2, 2}), name + " flipped");
-    expect_same(ops::repeat(g.select(0, 1).unsqueeze(0).expand({3, 4}), {2, 1}),
-                ops::repeat(x.select(0, 1).unsqueeze(0).expand({3, 4}), {2, 1}), name + " expanded");
+    expect_same(ops::repeat(g.flip({1}), {2, 2}), ops::repeat(x.flip({1}), {2, 2}),
+                name + " flipped");
+    const TensorBase row = x.select(0, 1).unsqueeze(0);
+    expect_same(ops::repeat(row.cuda(0).expand({3, 4}), {2, 1}),
+                ops::repeat(row.expand({3, 4}), {2, 1}), name + " expanded");
     expect_same(ops::repeat(g, {0, 2}), ops::repeat(x, {0, 2}), name + " zero repeats");
     expect_same(ops::tile(g, {2}), ops::tile(x, {2}), name + " tile");
     expect_same(ops::tile(g, {2, 1, 2}), ops::tile(x, {2, 1, 2}), name + " tile leading");

@@ -97,7 +97,9 @@ bool cpu_less(const TensorBase& t, int64_t i, int64_t j) {
 std::vector<uint64_t> keys_of(const TensorBase& t, bool descending) {
   const kn::SortKeyFormat f = kn::sort_key_format(t.dtype());
   std::vector<uint64_t> keys;
-  for (int64_t i = 0; i < t.numel(); ++i) keys.push_back(kn::sort_key(bits_at(t, i), f, descending));
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    keys.push_back(kn::sort_key(bits_at(t, i), f, descending));
+  }
   return keys;
 }
 
@@ -226,4 +228,13 @@ TEST(SortKeys, RowBitsNumberEveryRow) {
   EXPECT_EQ(kn::sort_row_bits(5), 3);
   EXPECT_EQ(kn::sort_row_bits(int64_t(1) << 32), 32);
   EXPECT_EQ(kn::sort_row_bits((int64_t(1) << 32) + 1), 33);
+}
+
+TEST(TopK, ZeroDimWithKZeroIsTheElementAsInPyTorch) {
+  // torch.tensor(3.).topk(0) -> values tensor(3.), indices tensor(0); the device path relies
+  // on the CPU's answer here being defined.
+  const auto [v, i] = tb::ops::topk(tb::scalar_tensor(3.0), 0);
+  EXPECT_EQ(v.dim(), 0);
+  EXPECT_EQ(v.item<double>(), 3.0);
+  EXPECT_EQ(i.item<int64_t>(), 0);
 }

@@ -97,6 +97,8 @@ inline std::pair<TensorBase, TensorBase> device_sort_slices(const TensorBase& se
 inline std::pair<TensorBase, TensorBase> sort_slices(const TensorBase& self, int64_t dim,
                                                      int64_t k, bool descending,
                                                      const char* op) {
+  // A 0-d tensor is its own result, for topk with k = 0 too (as in PyTorch).
+  if (self.dim() == 0) k = 1;
   if (!self.device().is_cpu()) return device_sort_slices(self, dim, k, descending, op);
   const int64_t n = self.dim() == 0 ? 1 : self.shape()[dim];
   Shape out_shape = self.shape();

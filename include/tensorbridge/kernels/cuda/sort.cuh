@@ -78,7 +78,9 @@ inline void radix_sort_pairs(const char* op, cub::DoubleBuffer<uint64_t>& keys,
   tensorbridge::cuda::check(cub::DeviceRadixSort::SortPairs(nullptr, scratch_bytes, keys, order,
                                                             count, 0, end_bit, stream.handle()),
                             op, "cub::DeviceRadixSort::SortPairs (scratch size)");
-  const auto scratch = tensorbridge::cuda::allocate(scratch_bytes, device, stream);
+  // Never null: CUB takes a null scratch pointer for a size query and would not sort.
+  const auto scratch = tensorbridge::cuda::allocate(scratch_bytes > 0 ? scratch_bytes : 1, device,
+                                                    stream);
   tensorbridge::cuda::check(cub::DeviceRadixSort::SortPairs(scratch->data(), scratch_bytes, keys,
                                                             order, count, 0, end_bit,
                                                             stream.handle()),
