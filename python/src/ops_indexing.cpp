@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "tensorbridge/ops/api_elementwise.hpp"
 #include "tensorbridge/ops/api_indexing.hpp"
 #include "tensorbridge/ops/api_random.hpp"
+#include "tensorbridge/ops/api_reduce.hpp"
 #include "tensorbridge/ops/broadcast.hpp"
 
 namespace tensorbridge::python {
@@ -364,8 +366,8 @@ Device cpu_device_arg(py::handle device, const char* op) {
   return d;
 }
 
-// Values from N(mean, std) where mean and/or std are tensors (they broadcast): drawn as
-// N(0, 1) in the result's dtype, then scaled in float64.
+// Values from N(mean, std) where mean and/or std are tensors (they broadcast, on one device):
+// drawn as N(0, 1) in the result's dtype where they live, then scaled in float64.
 TensorBase normal_tensors(py::handle mean, py::handle std, Generator* gen) {
   const char* op = "normal";
   const bool mean_tensor = py::isinstance<TensorBase>(mean), std_tensor = py::isinstance<TensorBase>(std);
@@ -376,19 +378,19 @@ TensorBase normal_tensors(py::handle mean, py::handle std, Generator* gen) {
            ": mean and std must have the same dtype, got ", m.dtype(), " and ", s.dtype());
   TB_CHECK(is_floating_point(dtype), TypeError, op, ": expected floating-point mean and std, got ", dtype);
   const Shape shape = broadcast_shapes(m.shape(), s.shape(), op);
-  TensorBase z = empty(shape, dtype);
-  ::tensorbridge::normal_(z, 0.0, 1.0, gen);
-  const TensorBase out = z.to(DType::Float64, /*copy=*/true);
-  const TensorBase m64 = m.detach().to(DType::Float64).expand(shape).contiguous();
-  const TensorBase s64 = s.detach().to(DType::Float64).expand(shape).contiguous();
-  auto* o = static_cast<double*>(out.data_ptr());
-  const auto* mp = static_cast<const double*>(m64.data_ptr());
-  const auto* sp = static_cast<const double*>(s64.data_ptr());
-  for (int64_t i = 0; i < out.numel(); ++i) {
-    TB_CHECK(sp[i] >= 0, ValueError, op, ": std must be >= 0, got ", sp[i]);
-    o[i] = mp[i] + sp[i] * o[i];
-  }
-  return out.to(dtype);
+  const Device device = mean_tensor ? m.device() : s.device();
+  TB_CHECK(m.device() == s.device() || !mean_tensor || !std_tensor, DeviceError, op,
+           ": mean and std must be on the same device, got ", m.device(), " and ", s.device());
+  const TensorBase m64 = m.detach().to(device, DType::Float64);
+  const TensorBase s64 = s.detach().to(device, DType::Float64);
+  TB_CHECK(::tensorbridge::ge(s64, 0.0).all().item<bool>(), ValueError, op,
+           ": std must be >= 0, got ", ::tensorbridge::amin(s64).item<double>());
+  TensorBase z = empty(shape, dtype, device);
+  ::tensorbridge::normal_(z, 0.0, 1.0, gen);  // on a device by its kernel
+  // Scaled in float64 by two separate ops (a product, then a sum) that no compiler can fuse:
+  // the CPU's values for a seed on every device.
+  return ::tensorbridge::add(m64, ::tensorbridge::mul(s64, z.to(device, DType::Float64)))
+      .to(device, dtype);
 }
 
 void bind_random(py::module_& m, TensorClass& cls) {
@@ -444,16 +446,20 @@ void bind_random(py::module_& m, TensorClass& cls) {
   m.def("set_rng_state", [](const TensorBase& state) { set_generator_state(default_generator(), state); },
         py::arg("new_state"), "Restores the default generator's state from get_rng_state().");
 
-  using Draw = TensorBase (*)(const Shape&, DType, Generator*);
+  // The factories draw where the tensor lives (on a device, by the CUDA kernels) the values
+  // the CPU draws for the generator's state: the same numbers on every device.
+  using Draw = TensorBase (*)(const Shape&, DType, Device, Generator*);
   struct Factory {
     const char* name;
     Draw draw;
     const char* doc;
   };
   static constexpr Factory kFactories[] = {
-      {"rand", [](const Shape& s, DType d, Generator* g) { return ::tensorbridge::rand(s, d, g); },
+      {"rand",
+       [](const Shape& s, DType d, Device where, Generator* g) { return ::tensorbridge::rand(s, d, where, g); },
        "Uniform values in [0, 1): rand(2, 3) or rand((2, 3))."},
-      {"randn", [](const Shape& s, DType d, Generator* g) { return ::tensorbridge::randn(s, d, g); },
+      {"randn",
+       [](const Shape& s, DType d, Device where, Generator* g) { return ::tensorbridge::randn(s, d, where, g); },
        "Values from the standard normal distribution: randn(2, 3) or randn((2, 3))."},
   };
   for (const Factory& f : kFactories) {
@@ -465,11 +471,10 @@ void bind_random(py::module_& m, TensorClass& cls) {
                      bool requires_grad) {
           TB_CHECK(!size.empty(), TypeError, name, "() missing 1 required positional argument: 'size'");
           const Device where = device_arg(device, name);
-          // Drawn from the (CPU) generator, then moved: the same values on every device.
-          return with_requires_grad(on_device(draw(shape_args(size, name),
-                                                   optional_dtype_arg(dtype, name).value_or(default_dtype()),
-                                                   generator_arg(generator)),
-                                              where, name),
+          check_device_available(where, name);
+          return with_requires_grad(draw(shape_args(size, name),
+                                         optional_dtype_arg(dtype, name).value_or(default_dtype()), where,
+                                         generator_arg(generator)),
                                     requires_grad);
         },
         py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
@@ -477,12 +482,10 @@ void bind_random(py::module_& m, TensorClass& cls) {
     const std::string like = std::string(name) + "_like";
     m.def(
         like.c_str(),
-        [draw](const TensorBase& t, py::handle generator, py::handle dtype, bool requires_grad) {
-          return with_requires_grad(
-              on_device(draw(t.shape(), optional_dtype_arg(dtype, "rand_like").value_or(t.dtype()),
-                             generator_arg(generator)),
-                        t.device(), "rand_like"),
-              requires_grad);
+        [draw, like](const TensorBase& t, py::handle generator, py::handle dtype, bool requires_grad) {
+          return with_requires_grad(draw(t.shape(), optional_dtype_arg(dtype, like.c_str()).value_or(t.dtype()),
+                                         t.device(), generator_arg(generator)),
+                                    requires_grad);
         },
         py::arg("input"), py::kw_only(), py::arg("generator") = py::none(),
         py::arg("dtype") = py::none(), py::arg("requires_grad") = false,
@@ -492,12 +495,11 @@ void bind_random(py::module_& m, TensorClass& cls) {
   auto randint = [](int64_t low, int64_t high, const std::vector<int64_t>& size, py::handle generator,
                     py::handle dtype, py::handle device, bool requires_grad) {
     const Device where = device_arg(device, "randint");
+    check_device_available(where, "randint");
     TB_CHECK(low < high, ValueError, "randint: expected low < high, but got low=", low, " and high=", high);
     return with_requires_grad(
-        on_device(::tensorbridge::randint(low, high, size,
-                                          optional_dtype_arg(dtype, "randint").value_or(DType::Int64),
-                                          generator_arg(generator)),
-                  where, "randint"),
+        ::tensorbridge::randint(low, high, size, optional_dtype_arg(dtype, "randint").value_or(DType::Int64),
+                                where, generator_arg(generator)),
         requires_grad);
   };
   const char* randint_doc = "Uniform integers in [low, high) (low defaults to 0), int64 by default.";
@@ -517,10 +519,11 @@ void bind_random(py::module_& m, TensorClass& cls) {
       "randperm",
       [](int64_t n, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {
         const Device where = device_arg(device, "randperm");
+        check_device_available(where, "randperm");
+        // On a device: drawn on the host and copied (ops/random.hpp says why).
         return with_requires_grad(
-            on_device(::tensorbridge::randperm(n, optional_dtype_arg(dtype, "randperm").value_or(DType::Int64),
-                                               generator_arg(generator)),
-                      where, "randperm"),
+            ::tensorbridge::randperm(n, optional_dtype_arg(dtype, "randperm").value_or(DType::Int64), where,
+                                     generator_arg(generator)),
             requires_grad);
       },
       py::arg("n"), py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(),
@@ -530,16 +533,21 @@ void bind_random(py::module_& m, TensorClass& cls) {
       "normal",
       [](py::handle mean, py::handle std, py::handle size, py::handle generator, py::handle dtype,
          py::handle device, bool requires_grad) {
-        cpu_device_arg(device, "normal");
         Generator* gen = generator_arg(generator);
         if (py::isinstance<TensorBase>(mean) || py::isinstance<TensorBase>(std)) {
           TB_CHECK(size.is_none() && dtype.is_none(), TypeError,
                    "normal(): size and dtype are arguments only when mean and std are numbers");
+          const Device tensors_on = (py::isinstance<TensorBase>(mean) ? mean : std).cast<TensorBase>().device();
+          TB_CHECK(device.is_none() || device_arg(device, "normal") == tensors_on, DeviceError,
+                   "normal: device=", device_arg(device, "normal"), " but mean and std are on ", tensors_on);
           return with_requires_grad(normal_tensors(mean, std, gen), requires_grad);
         }
         TB_CHECK(!size.is_none(), TypeError,
                  "normal(): with numbers for mean and std, the size argument is required");
-        TensorBase out = empty(shape_arg(size, "normal"), optional_dtype_arg(dtype, "normal").value_or(default_dtype()));
+        const Device where = device_arg(device, "normal");
+        check_device_available(where, "normal");
+        TensorBase out = empty(shape_arg(size, "normal"), optional_dtype_arg(dtype, "normal").value_or(default_dtype()),
+                               where);
         ::tensorbridge::normal_(out, number_arg(mean, "normal", "mean").to<double>(),
                                 number_arg(std, "normal", "std").to<double>(), gen);
         return with_requires_grad(out, requires_grad);

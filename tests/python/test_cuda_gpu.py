@@ -379,3 +379,119 @@ def test_jax_dlpack_both_ways():
     y = jnp.from_dlpack(g)
     assert y.unsafe_buffer_pointer() == g.data_ptr()
     assert np.asarray(y).tolist() == [2.0 * i for i in range(8)]
+
+
+# ---- sort, argsort, topk, repeat, tile, random factories on the device ----------------------
+
+SORT_DTYPES = ["float32", "float64", "float16", "bfloat16", "int32", "int64", "int8", "uint8", "bool"]
+
+
+def same_as_cpu(g, c):
+    """g (on the GPU) holds exactly c's values (NaNs and signed zeros included) and dtype."""
+    assert g.is_cuda and not c.is_cuda
+    assert g.dtype == c.dtype and g.shape == c.shape
+    if c.dtype in (tb.float16, tb.bfloat16):
+        g, c = g.float(), c.float()
+    np.testing.assert_array_equal(g.cpu().numpy(), c.numpy())
+    if c.is_floating_point():
+        np.testing.assert_array_equal(np.signbit(g.cpu().numpy()), np.signbit(c.numpy()))
+
+
+def sortable_values(dtype, shape=(5, 8), seed=0):
+    """Few distinct values (ties), and for floats also NaN, +-inf and -0.0."""
+    g = tb.Generator().manual_seed(seed)
+    if dtype == "bool":
+        return tb.randint(0, 2, shape, generator=g).to(tb.bool)
+    x = tb.randint(0 if dtype == "uint8" else -4, 4, shape, generator=g).to(getattr(tb, dtype))
+    if x.is_floating_point():
+        flat = x.reshape(-1)
+        for i, v in enumerate([float("nan"), float("inf"), -float("inf"), -0.0, 0.0, float("nan")]):
+            flat[3 * i + 1] = v
+    return x
+
+
+@pytest.mark.parametrize("dtype", SORT_DTYPES)
+def test_sort_argsort_topk_on_cuda_match_the_cpu(dtype):
+    c = sortable_values(dtype)
+    g = c.cuda()
+    for dim in (0, 1, -1):
+        for descending in (False, True):
+            gv, gi = tb.sort(g, dim=dim, descending=descending, stable=True)
+            cv, ci = tb.sort(c, dim=dim, descending=descending, stable=True)
+            same_as_cpu(gv, cv)
+            same_as_cpu(gi, ci)
+            same_as_cpu(g.argsort(dim=dim, descending=descending), c.argsort(dim=dim, descending=descending))
+        n = c.shape[dim]
+        for k in (0, 1, n // 2, n):
+            for largest in (True, False):
+                gv, gi = g.topk(k, dim=dim, largest=largest)
+                cv, ci = c.topk(k, dim=dim, largest=largest)
+                same_as_cpu(gv, cv)
+                same_as_cpu(gi, ci)
+    # Transposed (non-contiguous) input.
+    same_as_cpu(tb.sort(g.t(), dim=1)[1], tb.sort(c.t(), dim=1)[1])
+
+
+def test_cuda_sort_agrees_with_pytorch_on_nan_ties_and_signed_zeros():
+    torch = pytest.importorskip("torch")
+    values = [1.0, float("nan"), -0.0, 0.0, 2.0, 1.0, float("nan"), -float("inf"), 0.0, -0.0]
+    g = tb.tensor(values, device="cuda")
+    t = torch.tensor(values)
+    for descending in (False, True):
+        assert tb.sort(g, descending=descending, stable=True)[1].cpu().tolist() == \
+            torch.sort(t, descending=descending, stable=True)[1].tolist()
+
+
+def test_sort_and_topk_gradients_on_cuda_match_the_cpu():
+    base = tb.randn(4, 6, generator=tb.Generator().manual_seed(3))
+    grads = []
+    for device in ("cpu", "cuda"):
+        x = base.to(device).requires_grad_()
+        (tb.sort(x, dim=0)[0] * tb.arange(6.0, device=device)).sum().backward()
+        (x.topk(2)[0] * 3).sum().backward()
+        grads.append(x.grad.cpu().numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_repeat_and_tile_on_cuda_match_the_cpu():
+    c = tb.arange(12, dtype=tb.float32).reshape(3, 4)
+    g = c.cuda()
+    same_as_cpu(g.repeat(2, 3), c.repeat(2, 3))
+    same_as_cpu(g.t().repeat(1, 2, 1), c.t().repeat(1, 2, 1))
+    same_as_cpu(tb.tile(g, (2,)), tb.tile(c, (2,)))
+    same_as_cpu(g.repeat(0, 1), c.repeat(0, 1))
+
+
+RANDOM_DRAWS = [
+    lambda d, g: tb.rand(3, 5, generator=g, device=d),
+    lambda d, g: tb.rand(7, dtype=tb.float64, generator=g, device=d),
+    lambda d, g: tb.randn(4, 4, dtype=tb.float16, generator=g, device=d),
+    lambda d, g: tb.randint(-5, 9, (11,), generator=g, device=d),
+    lambda d, g: tb.randint(100, (3, 3), dtype=tb.int32, generator=g, device=d),
+    lambda d, g: tb.randperm(50, generator=g, device=d),
+    lambda d, g: tb.rand_like(tb.zeros(2, 3, device=d), generator=g),
+    lambda d, g: tb.randn_like(tb.zeros(5, dtype=tb.float64, device=d), generator=g),
+    lambda d, g: tb.normal(1.0, 2.0, (6,), generator=g, device=d),
+    lambda d, g: tb.normal(tb.zeros(4, device=d), tb.full((4,), 3.0, device=d), generator=g),
+    lambda d, g: tb.normal(tb.ones(3, dtype=tb.float64, device=d), 0.5, generator=g),
+    lambda d, g: tb.bernoulli(tb.full((9,), 0.3, device=d), generator=g),
+    lambda d, g: tb.full((9,), 1.0, device=d).bernoulli(0.5, generator=g),
+]
+
+
+@pytest.mark.parametrize("draw", RANDOM_DRAWS)
+def test_random_factories_draw_on_the_device_the_cpus_values(draw):
+    c = draw("cpu", tb.Generator().manual_seed(11))
+    g = draw("cuda", tb.Generator().manual_seed(11))
+    same_as_cpu(g, c)
+
+
+def test_random_factories_on_cuda_advance_the_generator_like_the_cpu():
+    a, b = tb.Generator().manual_seed(5), tb.Generator().manual_seed(5)
+    tb.randperm(10, generator=a, device="cuda")
+    tb.rand(100, generator=a, device="cuda")
+    tb.randperm(10, generator=b)
+    tb.rand(100, generator=b)
+    same_as_cpu(tb.randn(8, generator=a, device="cuda"), tb.randn(8, generator=b))
+    with pytest.raises(RuntimeError, match="normal"):
+        tb.normal(tb.zeros(2), 1.0, device="cuda")

@@ -19,15 +19,19 @@
 // or without accumulate; bool masks, masked_select and nonzero count on the host), all
 // with device-side index bounds checks raising IndexError; uniform_, normal_, random_,
 // bernoulli_ and the factories on a device (Philox: the CPU's stream for a seed); cumsum,
-// cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills.
+// cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills;
+// sort, argsort and topk along any dim (CUB radix sort on order-preserving keys, the CPU's
+// order: NaN largest, -0.0 == +0.0, ties in position order; every dtype but complex),
+// repeat/tile (a broadcast view and one copy) and randperm (drawn on the host: the CPU's
+// permutation for a seed).
 // Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64; bool,
 // int8, int16, uint8, uint16 compute elementwise ops in int32 and uint32 in int64, converted
 // back (same results: see wide_dtype), except bool's own logical and bitwise kernels
-// (selections and copies: every dtype). Integer division by zero raises like the CPU's
-// (the divisor is checked on the device first: one small read back). The per-element math
-// of the ops above that is more than an expression is kernels/scalar_math.hpp, shared with
-// the CPU kernels. Other ops and dtypes (uint64, complex) raise TypeError or DeviceError
-// naming them.
+// (selections, sorts and copies: every dtype). Integer division by zero raises like the
+// CPU's (the divisor is checked on the device first: one small read back). The per-element
+// math of the ops above that is more than an expression is kernels/scalar_math.hpp, shared
+// with the CPU kernels. Other ops and dtypes (uint64, complex) raise TypeError or
+// DeviceError naming them.
 #include <cuda_runtime.h>
 
 #include <cmath>
@@ -52,6 +56,7 @@
 #include "tensorbridge/kernels/cuda/reduce.cuh"
 #include "tensorbridge/kernels/cuda/scan.cuh"
 #include "tensorbridge/kernels/scalar_math.hpp"
+#include "tensorbridge/kernels/cuda/sort.cuh"
 #include "tensorbridge/ops/device_dispatch.hpp"
 
 namespace tensorbridge::cuda::detail {
@@ -469,10 +474,16 @@ inline void put_kernel(const char* op, bool accumulate, const TensorBase& dst,
   kc::put(op, accumulate, dst, values, offsets, current_stream(dst.device().index()).handle());
 }
 
+inline void sort_kernel(const char* op, const TensorBase& values, const TensorBase& indices,
+                        const TensorBase& x, bool descending) {
+  DeviceGuard guard(x.device());
+  kc::sort(op, values, indices, x, descending, current_stream(x.device().index()));
+}
+
 inline const ops::DeviceKernels kCudaKernels = {
     &binary_kernel, &unary_kernel,  &reduce_kernel,  &gemm_kernel, &where_kernel,
     &arg_extreme_kernel, &check_indices_kernel, &gather_kernel, &scatter_kernel,
-    &random_kernel, &scan_kernel, &take_kernel, &put_kernel};
+    &random_kernel, &scan_kernel, &take_kernel, &put_kernel, &sort_kernel};
 inline const CopyKernels kCudaCopyKernels = {&copy_kernel, &fill_kernel};
 
 inline bool register_kernels() {

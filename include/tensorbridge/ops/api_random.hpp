@@ -36,6 +36,9 @@ inline TensorBase randint(int64_t low, int64_t high, const Shape& shape, DType d
                           Device device, Generator* gen = nullptr) {
   return ops::randint(low, high, shape, dtype, device, gen);
 }
+inline TensorBase randperm(int64_t n, DType dtype, Device device, Generator* gen = nullptr) {
+  return ops::randperm(n, dtype, device, gen);
+}
 inline TensorBase rand_like(const TensorBase& t, Generator* gen = nullptr) {
   return ops::rand(t.shape(), t.dtype(), t.device(), gen);
 }
@@ -82,7 +85,7 @@ inline TensorBase TensorBase::bernoulli(Generator* gen) const {
   return ::tensorbridge::bernoulli(*this, gen);
 }
 inline TensorBase TensorBase::bernoulli(double p, Generator* gen) const {
-  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(shape(), dtype(), "bernoulli");
+  TensorBase out = ::tensorbridge::detail::new_tensor(shape(), dtype(), device(), "bernoulli");
   ::tensorbridge::bernoulli_(out, p, gen);
   return out;
 }

@@ -90,6 +90,11 @@ struct DeviceKernels {
                const TensorBase& offsets);
   void (*put)(const char* op, bool accumulate, const TensorBase& dst, const TensorBase& values,
               const TensorBase& offsets);
+  // values and int64 indices (contiguous [rows, k]) = the first k of each row of x
+  // (contiguous [rows, n], any dtype but complex) stably sorted, ascending or descending, in
+  // the CPU's order (ops/sort.hpp), and the positions in the row they came from.
+  void (*sort)(const char* op, const TensorBase& values, const TensorBase& indices,
+               const TensorBase& x, bool descending);
 };
 inline const DeviceKernels* device_kernels = nullptr;
 

@@ -160,10 +160,10 @@ inline std::vector<TensorBase> unbind(const TensorBase& self, int64_t dim = 0) {
 }
 
 // Tiles the tensor `repeats[d]` times along each dimension; extra leading repeats add
-// dimensions. One copy: a broadcast view [r0, s0, r1, s1, ...] made contiguous.
+// dimensions. One copy: a broadcast view [r0, s0, r1, s1, ...] made contiguous (on a
+// device by the copy kernel).
 inline TensorBase repeat(const TensorBase& self, const std::vector<int64_t>& repeats) {
   const char* op = "repeat";
-  ::tensorbridge::detail::check_cpu(self, op);
   const auto nr = static_cast<int64_t>(repeats.size());
   TB_CHECK(nr >= self.dim(), ValueError, op,
            ": number of repeat dimensions (", nr,
@@ -181,8 +181,12 @@ inline TensorBase repeat(const TensorBase& self, const std::vector<int64_t>& rep
   }
   TensorBase spread = self.reshape(padded);
   for (int64_t d = 0; d < nr; ++d) spread = spread.unsqueeze(2 * d);
-  TensorBase out = ::tensorbridge::detail::new_cpu_tensor(interleaved, self.dtype(), op);
-  ::tensorbridge::detail::copy_same_shape(out, spread.expand(interleaved));
+  TensorBase out = ::tensorbridge::detail::new_tensor(interleaved, self.dtype(), self.device(), op);
+  if (self.device().is_cpu()) {
+    ::tensorbridge::detail::copy_same_shape(out, spread.expand(interleaved));
+  } else {
+    ::tensorbridge::detail::device_copy_(out, spread.expand(interleaved), false);
+  }
   return out.view(out_shape);
 }
 

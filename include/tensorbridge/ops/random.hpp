@@ -431,5 +431,15 @@ inline TensorBase randperm(int64_t n, DType dtype = DType::Int64, Generator* gen
   return values.to(dtype);
 }
 
+// On a device: the same permutation, drawn on the host and copied over. Fisher-Yates is
+// sequential (each swap depends on the ones before it) and a parallel shuffle, e.g. sorting
+// by random keys, would give another permutation than the CPU's for the generator's state,
+// which would break the rule that a seed gives the same values on every device. The draw is
+// O(n) and the copy one transfer.
+inline TensorBase randperm(int64_t n, DType dtype, Device device, Generator* gen = nullptr) {
+  const TensorBase values = randperm(n, dtype, gen);
+  return device.is_cpu() ? values : values.to(device);
+}
+
 }  // namespace ops
 }  // namespace tensorbridge

@@ -2,7 +2,8 @@
 // Sorting along a dimension: sort, argsort and topk, returning values and int64 indices
 // like PyTorch. NaN counts as larger than every number (so it sorts last ascending and
 // first descending, and topk(largest) picks it first). Sorting is always stable, which
-// satisfies both stable=true and PyTorch's unspecified order otherwise.
+// satisfies both stable=true and PyTorch's unspecified order otherwise. On a device the
+// CUDA kernels (kernels/cuda/sort.cuh) give the same values and indices.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "tensorbridge/core/copy.hpp"
 #include "tensorbridge/core/strided_loop.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/ops/device_dispatch.hpp"
 
 namespace tensorbridge {
 namespace ops {
@@ -65,9 +67,29 @@ void for_each_slice(const TensorBase& self, const TensorBase& values, const Tens
 }
 
 inline void check_sortable(const TensorBase& self, const char* op) {
-  ::tensorbridge::detail::check_cpu(self, op);
   TB_CHECK(!is_complex(self.dtype()), TypeError, op, ": not implemented for dtype ",
-           self.dtype(), " (complex numbers have no order)");
+           self.dtype(), " (complex numbers have no order; tensor on ", self.device(),
+           ", shape ", shape_str(self.shape()), ")");
+}
+
+// sort_slices on a device: the sorted dim moved last and made contiguous, every row sorted
+// by one kernel call, the first k of each row moved back into self's layout.
+inline std::pair<TensorBase, TensorBase> device_sort_slices(const TensorBase& self, int64_t dim,
+                                                            int64_t k, bool descending,
+                                                            const char* op) {
+  const Device device = self.device();
+  const auto kernel = detail::require_kernel(detail::require_kernels(op, device).sort, op, device);
+  const int64_t last = self.dim() - 1;
+  const TensorBase rows =
+      self.dim() == 0 ? self.reshape({1}) : self.transpose(dim, last).contiguous();
+  Shape sorted_shape = rows.shape();
+  sorted_shape.back() = k;
+  TensorBase values = ::tensorbridge::detail::new_tensor(sorted_shape, self.dtype(), device, op);
+  TensorBase indices = ::tensorbridge::detail::new_tensor(sorted_shape, DType::Int64, device, op);
+  if (values.numel() > 0) kernel(op, values, indices, rows, descending);
+  if (self.dim() == 0) return {values.reshape({}), indices.reshape({})};
+  if (dim == last) return {values, indices};
+  return {values.transpose(dim, last).contiguous(), indices.transpose(dim, last).contiguous()};
 }
 
 // Sorts (or, with k < n, selects and sorts the first k of) each slice; `descending` puts
@@ -75,6 +97,9 @@ inline void check_sortable(const TensorBase& self, const char* op) {
 inline std::pair<TensorBase, TensorBase> sort_slices(const TensorBase& self, int64_t dim,
                                                      int64_t k, bool descending,
                                                      const char* op) {
+  // A 0-d tensor is its own result, for topk with k = 0 too (as in PyTorch).
+  if (self.dim() == 0) k = 1;
+  if (!self.device().is_cpu()) return device_sort_slices(self, dim, k, descending, op);
   const int64_t n = self.dim() == 0 ? 1 : self.shape()[dim];
   Shape out_shape = self.shape();
   if (self.dim() > 0) out_shape[dim] = k;
