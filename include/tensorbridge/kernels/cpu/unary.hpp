@@ -20,6 +20,7 @@
 
 #include "tensorbridge/kernels/cpu/elementwise.hpp"
 #include "tensorbridge/kernels/cpu/scalar_math.hpp"
+#include "tensorbridge/kernels/scalar_math.hpp"
 
 namespace tensorbridge::kernels::cpu {
 
