@@ -48,7 +48,7 @@ const DType kSortable[] = {DType::Bool,    DType::Int8,     DType::Int16,   DTyp
                            DType::Float64};
 
 // The GPU tensor holds exactly the CPU tensor's bytes (same shape, dtype), on the GPU.
-void expect_same(const TensorBase& gpu, const TensorBase& cpu, const std::string& what = "") {
+void expect_same_bytes(const TensorBase& gpu, const TensorBase& cpu, const std::string& what = "") {
   ASSERT_EQ(gpu.device(), kGpu) << what;
   ASSERT_EQ(gpu.shape(), cpu.shape()) << what;
   ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
@@ -64,8 +64,8 @@ void expect_same(const TensorBase& gpu, const TensorBase& cpu, const std::string
 
 void expect_same_pair(const std::pair<TensorBase, TensorBase>& gpu,
                       const std::pair<TensorBase, TensorBase>& cpu, const std::string& what) {
-  expect_same(gpu.second, cpu.second, what + " (indices)");
-  expect_same(gpu.first, cpu.first, what + " (values)");
+  expect_same_bytes(gpu.second, cpu.second, what + " (indices)");
+  expect_same_bytes(gpu.first, cpu.first, what + " (values)");
 }
 
 // Random bytes as `d` (bool: 0 or 1): every bit pattern is fair game, NaNs included.
@@ -148,8 +148,8 @@ TEST(CudaSort, FloatEdgeValuesNaNLastAndSignedZerosTied) {
 TEST(CudaSort, ArgsortIsSortsIndices) {
   TB_REQUIRE_GPU();
   const TensorBase x = tied_values({6, 5}, DType::Float32, 3);
-  expect_same(ops::argsort(x.cuda(0), 0, true), ops::argsort(x, 0, true));
-  expect_same(ops::argsort(x.cuda(0)), ops::argsort(x));
+  expect_same_bytes(ops::argsort(x.cuda(0), 0, true), ops::argsort(x, 0, true));
+  expect_same_bytes(ops::argsort(x.cuda(0)), ops::argsort(x));
 }
 
 TEST(CudaSort, StridedTransposedFlippedBroadcastAndOffsetInputs) {
@@ -270,27 +270,27 @@ TEST(CudaRepeat, RepeatAndTileMatchTheCpuForLayoutsAndDtypes) {
     const TensorBase x = tied_values({3, 4}, d == DType::Complex64 ? DType::Float32 : d, 16).to(d);
     const TensorBase g = x.cuda(0);
     const std::string name(tb::dtype_name(d));
-    expect_same(ops::repeat(g, {2, 3}), ops::repeat(x, {2, 3}), name);
-    expect_same(ops::repeat(g, {2, 1, 3}), ops::repeat(x, {2, 1, 3}), name + " leading");
-    expect_same(ops::repeat(g.t(), {1, 2}), ops::repeat(x.t(), {1, 2}), name + " transposed");
-    expect_same(ops::repeat(g.flip({1}), {2, 2}), ops::repeat(x.flip({1}), {2, 2}),
+    expect_same_bytes(ops::repeat(g, {2, 3}), ops::repeat(x, {2, 3}), name);
+    expect_same_bytes(ops::repeat(g, {2, 1, 3}), ops::repeat(x, {2, 1, 3}), name + " leading");
+    expect_same_bytes(ops::repeat(g.t(), {1, 2}), ops::repeat(x.t(), {1, 2}), name + " transposed");
+    expect_same_bytes(ops::repeat(g.flip({1}), {2, 2}), ops::repeat(x.flip({1}), {2, 2}),
                 name + " flipped");
     const TensorBase row = x.select(0, 1).unsqueeze(0);
-    expect_same(ops::repeat(row.cuda(0).expand({3, 4}), {2, 1}),
+    expect_same_bytes(ops::repeat(row.cuda(0).expand({3, 4}), {2, 1}),
                 ops::repeat(row.expand({3, 4}), {2, 1}), name + " expanded");
-    expect_same(ops::repeat(g, {0, 2}), ops::repeat(x, {0, 2}), name + " zero repeats");
-    expect_same(ops::tile(g, {2}), ops::tile(x, {2}), name + " tile");
-    expect_same(ops::tile(g, {2, 1, 2}), ops::tile(x, {2, 1, 2}), name + " tile leading");
+    expect_same_bytes(ops::repeat(g, {0, 2}), ops::repeat(x, {0, 2}), name + " zero repeats");
+    expect_same_bytes(ops::tile(g, {2}), ops::tile(x, {2}), name + " tile");
+    expect_same_bytes(ops::tile(g, {2, 1, 2}), ops::tile(x, {2, 1, 2}), name + " tile leading");
   }
   const TensorBase z = tb::scalar_tensor(7.0);
-  expect_same(ops::repeat(z.cuda(0), {3, 2}), ops::repeat(z, {3, 2}), "0-d");
-  expect_same(ops::repeat(z.cuda(0), {}), ops::repeat(z, {}), "0-d no repeats");
+  expect_same_bytes(ops::repeat(z.cuda(0), {3, 2}), ops::repeat(z, {3, 2}), "0-d");
+  expect_same_bytes(ops::repeat(z.cuda(0), {}), ops::repeat(z, {}), "0-d no repeats");
   const TensorBase empty = tb::zeros({0, 3});
-  expect_same(ops::repeat(empty.cuda(0), {2, 2}), ops::repeat(empty, {2, 2}), "empty");
+  expect_same_bytes(ops::repeat(empty.cuda(0), {2, 2}), ops::repeat(empty, {2, 2}), "empty");
   // The result is a new tensor: writing it leaves the source alone.
   const TensorBase src = tb::ones({2}).cuda(0);
   ops::repeat(src, {3}).fill_(5);
-  expect_same(src, tb::ones({2}), "source untouched");
+  expect_same_bytes(src, tb::ones({2}), "source untouched");
 }
 
 // ---- randperm --------------------------------------------------------------------------------
@@ -302,9 +302,9 @@ TEST(CudaRandperm, TheCpuPermutationForTheSameGeneratorState) {
       tb::Generator a(77), b(77);
       const TensorBase gpu = tb::randperm(n, d, kGpu, &a);
       const TensorBase cpu = tb::randperm(n, d, &b);
-      expect_same(gpu, cpu, "randperm " + std::to_string(n));
+      expect_same_bytes(gpu, cpu, "randperm " + std::to_string(n));
       // Both generators moved on by the same amount.
-      expect_same(tb::rand({3}, DType::Float32, kGpu, &a), tb::rand({3}, DType::Float32, &b),
+      expect_same_bytes(tb::rand({3}, DType::Float32, kGpu, &a), tb::rand({3}, DType::Float32, &b),
                   "the next draw");
     }
   }
