@@ -175,7 +175,7 @@ diagnose_crash() {
   python_env "$python" -c 'import torch; torch.ones(1, device="cuda"); import tensorbridge
 print(open("/proc/self/maps").read())' \
     2>/dev/null | awk '{print $6}' | grep '\.so' | sort -u | while read -r lib; do
-      nm -D --defined-only "$lib" 2>/dev/null | grep -qE ' (__cxa_throw|_Unwind_RaiseException)$' \
+      nm -D --defined-only "$lib" 2>/dev/null | grep -qE ' (__cxa_throw|_Unwind_RaiseException)(@|$)' \
         && echo "  $lib"
     done
   echo "extension: $so"
