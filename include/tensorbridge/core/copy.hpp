@@ -82,8 +82,13 @@ void convert_rows(const TensorBase& dst, const TensorBase& src) {
       });
 }
 
-// Same-shape, CPU, non-overlapping copy with dtype conversion.
+// Same-shape, non-overlapping copy with dtype conversion; a tensor on a device makes it the
+// device copy (the copy kernel, or one block per dense piece).
 inline void copy_same_shape(const TensorBase& dst, const TensorBase& src) {
+  if (!dst.device().is_cpu() || !src.device().is_cpu()) {
+    device_copy_(dst, src, false);
+    return;
+  }
   if (dst.dtype() == src.dtype()) {
     switch (dst.element_size()) {
       case 1: return copy_rows<uint8_t>(dst, src);

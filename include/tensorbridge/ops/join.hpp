@@ -64,13 +64,9 @@ inline TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim = 0) {
   for (const TensorBase& t : tensors) {
     if (join_detail::skipped_in_cat(t)) continue;
     const int64_t n = t.shape()[dim];
-    // `out` is fresh, so no source overlaps it; both copies convert the dtype. On a device
-    // the copy kernel (or one block per piece when dim is 0) does the work.
-    if (device.is_cpu()) {
-      ::tensorbridge::detail::copy_same_shape(out.narrow(dim, offset, n), t);
-    } else {
-      ::tensorbridge::detail::device_copy_(out.narrow(dim, offset, n), t, false);
-    }
+    // `out` is fresh, so no source overlaps it; copy_same_shape converts the dtype (on a
+    // device through the copy kernel, or one block per piece when dim is 0).
+    ::tensorbridge::detail::copy_same_shape(out.narrow(dim, offset, n), t);
     offset += n;
   }
   return out;
@@ -182,11 +178,7 @@ inline TensorBase repeat(const TensorBase& self, const std::vector<int64_t>& rep
   TensorBase spread = self.reshape(padded);
   for (int64_t d = 0; d < nr; ++d) spread = spread.unsqueeze(2 * d);
   TensorBase out = ::tensorbridge::detail::new_tensor(interleaved, self.dtype(), self.device(), op);
-  if (self.device().is_cpu()) {
-    ::tensorbridge::detail::copy_same_shape(out, spread.expand(interleaved));
-  } else {
-    ::tensorbridge::detail::device_copy_(out, spread.expand(interleaved), false);
-  }
+  ::tensorbridge::detail::copy_same_shape(out, spread.expand(interleaved));
   return out.view(out_shape);
 }
 
