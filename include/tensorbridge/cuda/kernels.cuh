@@ -149,19 +149,11 @@ inline const char* shown_name(std::string_view name, const char* op) {
   return name == "div_trunc" ? "div" : name == "round_decimals" ? "round" : op;
 }
 
-inline bool is_one(const Scalar& s) { return !s.is_complex() && s.to<double>() == 1.0; }
-
 // The CPU ops' checks that sit in their functor factories, which the device path skips.
 inline void check_binary_arguments(std::string_view name, const char* op, DType compute,
                                    const TensorBase* b, const Scalar& sb, const Scalar& alpha) {
-  if ((name == "add" || name == "sub") && !is_one(alpha)) {
-    TB_CHECK(!is_integral(compute, true) || alpha.is_integral() || alpha.is_bool(), TypeError,
-             op, ": for integral input tensors, argument alpha must not be a floating point "
-             "number (alpha = ", alpha, ")");
-    TB_CHECK(compute != DType::Bool || alpha.is_bool(), TypeError, op,
-             ": boolean alpha only supported for boolean results (alpha = ", alpha, ")");
-    TB_CHECK(!alpha.is_complex(), TypeError, op, ": complex alpha needs a complex result (alpha = ",
-             alpha, ")");
+  if ((name == "add" || name == "sub") && !ops::detail::is_one(alpha)) {
+    ops::detail::check_alpha(alpha, compute, op);
   }
   if (name == "pow" && b == nullptr && is_integral(compute, true)) {
     TB_CHECK(!sb.is_integral() || sb.to<int64_t>() >= 0, Error, op,

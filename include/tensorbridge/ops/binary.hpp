@@ -26,8 +26,6 @@ struct Fixed {  // make() for a functor without parameters
   }
 };
 
-inline bool is_one(const Scalar& s) { return !s.is_complex() && s.to<double>() == 1.0; }
-
 inline bool is_bool_operand(const Operand& o) {
   return o.is_tensor() ? o.tensor().dtype() == DType::Bool : o.scalar().is_bool();
 }
@@ -47,13 +45,7 @@ TensorBase add_with_alpha(BinarySpec spec, const Operand& a, const Operand& b,
   return binary_op<Kinds>(spec, a, b, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = kernels::cpu::opmath_t<T>;
-    TB_CHECK(!is_integral(dtype_v<T>, true) || alpha.is_integral() || alpha.is_bool(),
-             TypeError, op, ": for integral input tensors, argument alpha must not be a "
-             "floating point number (alpha = ", alpha, ")");
-    TB_CHECK(dtype_v<T> != DType::Bool || alpha.is_bool(), TypeError, op,
-             ": boolean alpha only supported for boolean results (alpha = ", alpha, ")");
-    TB_CHECK(is_complex(dtype_v<T>) || !alpha.is_complex(), TypeError, op,
-             ": complex alpha needs a complex result (alpha = ", alpha, ")");
+    check_alpha(alpha, dtype_v<T>, op);
     C c = alpha.to<C>();
     if (negate) {
       if constexpr (kernels::cpu::is_int_v<C>) {

@@ -67,6 +67,20 @@ enum class OutMode {
 
 namespace detail {
 
+inline bool is_one(const Scalar& s) { return !s.is_complex() && s.to<double>() == 1.0; }
+
+// torch.add/sub's checks on the kind of alpha (other than 1) for a result of dtype
+// `compute`; the CPU functor factory and the CUDA kernels both make them.
+inline void check_alpha(const Scalar& alpha, DType compute, const char* op) {
+  TB_CHECK(!is_integral(compute, true) || alpha.is_integral() || alpha.is_bool(), TypeError, op,
+           ": for integral input tensors, argument alpha must not be a floating point number "
+           "(alpha = ", alpha, ")");
+  TB_CHECK(compute != DType::Bool || alpha.is_bool(), TypeError, op,
+           ": boolean alpha only supported for boolean results (alpha = ", alpha, ")");
+  TB_CHECK(is_complex(compute) || !alpha.is_complex(), TypeError, op,
+           ": complex alpha needs a complex result (alpha = ", alpha, ")");
+}
+
 template <typename T>
 constexpr unsigned kind_bit() {
   if constexpr (std::is_same_v<T, bool>) return kBoolKind;
