@@ -13,6 +13,7 @@
 #include "tensorbridge/autograd/saved_tensor.hpp"
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/ops/binary.hpp"
+#include "tensorbridge/ops/elementwise.hpp"
 #include "tensorbridge/ops/unary.hpp"
 
 namespace tensorbridge::autograd {
@@ -28,14 +29,15 @@ TensorBase log(const TensorBase& x);  // functions_unary.hpp
 TensorBase where(const TensorBase& cond, const TensorBase& a, const TensorBase& b);
 
 namespace detail {
-inline bool is_one(const Scalar& s) { return !s.is_complex() && s.to<double>() == 1.0; }
 inline Scalar negate(const Scalar& s) {
   if (s.is_complex()) return Scalar(-s.to<complex128>());
   if (s.is_floating_point()) return Scalar(-s.to<double>());
   return Scalar(-s.to<int64_t>());
 }
 // g * s, skipping the multiply when s is 1.
-inline TensorBase scaled(const TensorBase& g, const Scalar& s) { return is_one(s) ? g : autograd::mul(g, s); }
+inline TensorBase scaled(const TensorBase& g, const Scalar& s) {
+  return ops::detail::is_one(s) ? g : autograd::mul(g, s);
+}
 
 // The in-place form of a differentiable op: `result` (computed out of place from self, or
 // from a copy of self when the formula needs the old value) is written into self, and
