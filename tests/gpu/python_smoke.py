@@ -1,12 +1,14 @@
 """Step-by-step smoke test of tensorbridge's CUDA build from Python, for tests/gpu/run.sh.
 
-Usage: python tests/gpu/python_smoke.py STAGE   (STAGE: alone, torch_first, torch_after)
+Usage: python tests/gpu/python_smoke.py STAGE
+  STAGE: alone, torch_first (PyTorch's CUDA context made first), torch_imported (PyTorch
+  imported first, its CUDA untouched until the DLPack step: as in pytest, where the crash
+  was), torch_after
 
 The extension once crashed (SIGSEGV) on a GPU machine at the first C++ exception it raised,
 with PyTorch in the process, and could not be reproduced without a GPU. Each stage runs in a
 process of its own and prints a line before every step (flushed), so that a crash names the
-step and the conditions: tensorbridge alone, PyTorch (with CUDA) loaded before it, or loaded
-after it. Exits 0 when every step passed.
+step and the conditions. Exits 0 when every step passed.
 """
 
 import sys
@@ -65,6 +67,9 @@ def main(stage):
     torch = None
     if stage == "torch_first":
         torch = load_torch_cuda()
+    elif stage == "torch_imported":
+        step("import torch (its CUDA untouched)")
+        import torch
     step("import tensorbridge")
     import tensorbridge as tb
 
@@ -77,6 +82,6 @@ def main(stage):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in ("alone", "torch_first", "torch_after"):
+    if len(sys.argv) != 2 or sys.argv[1] not in ("alone", "torch_first", "torch_imported", "torch_after"):
         sys.exit(__doc__)
     main(sys.argv[1])

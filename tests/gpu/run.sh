@@ -5,10 +5,11 @@
 #   tests/gpu/run.sh         configure, build, run the GPU tests (ctest -L gpu), benchmark;
 #                            then build the Python extension with CUDA, smoke-test it step by
 #                            step (tests/gpu/python_smoke.py: alone, PyTorch loaded first,
-#                            PyTorch loaded after; a crash prints the C++ runtime's symbol
-#                            bindings and the native stack, and a second build with a private
-#                            C++ runtime is tried), run the Python GPU tests and the Python
-#                            benchmark
+#                            PyTorch imported first, PyTorch loaded after; a crash prints the C++ runtime's symbol
+#                            bindings and the native stack), in three variants built in
+#                            parallel (default, private C++ runtime, portable: no -march=native
+#                            and no LTO); run the Python GPU tests and the Python benchmark with
+#                            the first variant that passed
 #   tests/gpu/run.sh build   configure and build only, then gather the test and benchmark
 #                            binaries and the shared libraries they need (CUDA runtime,
 #                            GoogleTest, Google Benchmark) in build/gpu-carry. Needs no GPU:
@@ -118,44 +119,81 @@ do_tests_carry() {
 # The Python extension with CUDA support, built here by pip (needs nvcc, pybind11 and
 # scikit-build-core, no network), installed into a scratch folder, then the Python GPU tests
 # and the Python benchmark against PyTorch and CuPy.
-python_site="${TB_PYTHON_SITE:-/tmp/tensorbridge-cuda-python}"
+python_site="${TB_PYTHON_SITE:-/tmp/tensorbridge-cuda-python}"  # plus -<variant>
 
-# $1: the site folder to install into; further arguments: extra pip -C options.
+# The extension variants, name and extra pip -C options: the default build, the C++ runtime
+# linked in privately (TENSORBRIDGE_STATIC_CXX_RUNTIME), and a portable one (no -march=native,
+# no LTO). A CUDA build once crashed at its first C++ exception on a GPU machine next to
+# PyTorch's CUDA libraries; which variants pass the smoke test tells which factor matters.
+python_variants=(default static-cxx portable)
+variant_options() {
+  case "$1" in
+    default) ;;
+    static-cxx) echo "-C cmake.define.TENSORBRIDGE_STATIC_CXX_RUNTIME=ON" ;;
+    portable) echo "-C cmake.define.TENSORBRIDGE_NATIVE=OFF -C cmake.define.CMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF" ;;
+  esac
+}
+variant_site() { echo "$python_site-$1"; }
+
+# $1: the variant (see python_variants). Builds it into its own site folder, log on stdout.
 do_python_build() {
-  local site="$1"
-  shift
-  section "Python extension with CUDA (pip install . -C cmake.define.TENSORBRIDGE_CUDA=ON $*)"
-  local cublas_root args=() start=$SECONDS
+  local variant="$1" site cublas_root args=() start=$SECONDS
+  site="$(variant_site "$variant")"
+  rm -rf "$site"  # a folder left by an earlier run must not pass for this build
   cublas_root="$(find_cublas_root)"
   [[ -n "$cublas_root" ]] && args+=(-C "cmake.define.TENSORBRIDGE_CUBLAS_INCLUDE_DIR=$cublas_root/include")
-  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$python" -m pip install -q --no-build-isolation --no-deps \
-    --upgrade --target "$site" -C cmake.define.TENSORBRIDGE_CUDA=ON \
-    -C "build-dir=build/gpu-python-$(basename "$site")" "${args[@]}" "$@" . || return 1
+  # shellcheck disable=SC2046  # the options are words
+  PIP_NO_CACHE_DIR=1 CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$python" -m pip install -q \
+    --no-build-isolation --no-deps --upgrade --target "$site" -C cmake.define.TENSORBRIDGE_CUDA=ON \
+    -C "build-dir=build/gpu-python-$variant" "${args[@]}" $(variant_options "$variant") . || return 1
   echo "built in $((SECONDS - start)) s"
+}
+
+# All variants at once (each build is mostly one nvcc file and one LTO link: they overlap
+# well on a many-core machine), then their logs in order. Fails only when none built.
+do_python_builds() {
+  section "Python extension with CUDA: building ${python_variants[*]} in parallel"
+  local variant built=0 start=$SECONDS
+  for variant in "${python_variants[@]}"; do
+    do_python_build "$variant" >"/tmp/tb-build-$variant.log" 2>&1 &
+  done
+  wait
+  for variant in "${python_variants[@]}"; do
+    section "build $variant ($(variant_options "$variant"))"
+    tail -30 "/tmp/tb-build-$variant.log"
+    [[ -d "$(variant_site "$variant")/tensorbridge" ]] && built=1
+  done
+  echo "all builds done in $((SECONDS - start)) s"
+  (( built ))
 }
 
 python_env() {
   local lib
   lib="$(cublas_library_path)"
-  env PYTHONPATH="${site:-$python_site}" XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 \
+  env PYTHONPATH="$site" XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 \
     LD_LIBRARY_PATH="${lib:+$lib:}${LD_LIBRARY_PATH:-}" "$@"
 }
 
 python_gpu_tests=(tests/python/test_cuda_gpu.py tests/python/test_cuda.py
                   tests/python/test_dlpack.py tests/python/test_creation.py)
 
-# The step-by-step smoke test (tests/gpu/python_smoke.py) in its three stages; on a crash,
-# what the dynamic linker bound the extension's C++ runtime calls to, and the native stack.
+# The step-by-step smoke test (tests/gpu/python_smoke.py) in its four stages, for the
+# variant in $site; the first crash of the run also prints what the dynamic linker bound the
+# extension's C++ runtime calls to, and the native stack.
+diagnosed=0
 do_python_smoke() {
   section "Python smoke test ($site)"
   local stage rc status=0
-  for stage in alone torch_first torch_after; do
+  for stage in alone torch_first torch_imported torch_after; do
     python_env timeout 120 "$python" tests/gpu/python_smoke.py "$stage"
     rc=$?
     (( rc == 0 )) && continue
     status=1
     echo "stage $stage: exit status $rc"
-    (( rc > 128 )) && diagnose_crash "$stage"
+    if (( rc > 128 && !diagnosed )); then
+      diagnosed=1
+      diagnose_crash "$stage"
+    fi
   done
   return $status
 }
@@ -207,20 +245,31 @@ do_python_bench() {
   python_env "$python" benchmarks/bench_cuda_python.py
 }
 
-# Build, smoke-test, test and benchmark the extension. When the default build fails the
-# smoke test, a second build with the C++ runtime linked in privately
-# (TENSORBRIDGE_STATIC_CXX_RUNTIME) is tried, and the tests run with whichever passed.
+# Build every variant, smoke-test the default one and, when it fails, the others; then run the
+# tests and the benchmark with the first variant that passed.
 do_python() {
-  site="$python_site"
-  do_python_build "$site" || return 1
-  if ! do_python_smoke; then
-    site="$python_site-static-cxx"
-    section "the default build failed the smoke test: trying TENSORBRIDGE_STATIC_CXX_RUNTIME=ON"
-    do_python_build "$site" -C cmake.define.TENSORBRIDGE_STATIC_CXX_RUNTIME=ON || return 1
-    do_python_smoke || return 1
-    echo "NOTE: only the build with the private C++ runtime passed the smoke test"
-  fi
+  do_python_builds || return 1
+  local variant chosen="" summary=""
+  for variant in "${python_variants[@]}"; do
+    site="$(variant_site "$variant")"
+    if [[ "$chosen" == default ]]; then
+      summary+="  $variant: not smoke-tested (the default build passed)"$'\n'
+    elif [[ ! -d "$site/tensorbridge" ]]; then
+      summary+="  $variant: did not build"$'\n'
+    elif do_python_smoke; then
+      summary+="  $variant: smoke test passed"$'\n'
+      [[ -z "$chosen" ]] && chosen="$variant"
+    else
+      summary+="  $variant: smoke test FAILED"$'\n'
+    fi
+  done
+  section "smoke test summary"
+  printf '%s' "$summary"
+  [[ -n "$chosen" ]] || return 1
+  echo "tests and benchmark use the $chosen build"
+  site="$(variant_site "$chosen")"
   local status=0
+  [[ "$chosen" == default ]] || status=1  # the default build must work too
   do_python_tests || status=1
   do_python_bench || status=1
   return $status
