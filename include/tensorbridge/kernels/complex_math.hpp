@@ -239,25 +239,35 @@ TB_HOST_DEVICE Complex<R> exp(Complex<R> z) {
   return {e * std::cos(y), e * std::sin(y)};
 }
 
+namespace complex_detail {
+// glibc's clog, which its cpow uses: log|z| without overflow for huge parts, without the
+// loss of subnormal digits, and with full accuracy near |z| = 1.
 template <typename R>
-TB_HOST_DEVICE Complex<R> log(Complex<R> z) {
-  namespace cd = complex_detail;
+TB_HOST_DEVICE Complex<R> accurate_log(Complex<R> z) {
   R x = std::fabs(z.re), y = std::fabs(z.im);
   const R big = x > y ? x : y, small = x > y ? y : x;
   R re;
   if (big >= R(0.5) && big <= R(2) && small <= R(1)) {
     // Near |z| = 1, log|z| = log1p(|z|^2 - 1) / 2 keeps the digits that log(hypot) loses.
     re = std::log1p((big - R(1)) * (big + R(1)) + small * small) / 2;
-  } else if (big > cd::kMax<R> / 2 && cd::finite(big)) {  // |z| may overflow, log|z| not
+  } else if (big > kMax<R> / 2 && finite(big)) {  // |z| may overflow, log|z| not
     re = std::log(std::hypot(x / 2, y / 2)) + R(0.693147180559945309417);
-  } else if (big < cd::kMinNormal<R> && big > R(0)) {  // subnormal parts lose digits
-    x *= cd::kUpscale<R>;
-    y *= cd::kUpscale<R>;
-    re = std::log(std::hypot(x, y)) - std::log(cd::kUpscale<R>);
+  } else if (big < kMinNormal<R> && big > R(0)) {  // subnormal parts lose digits
+    x *= kUpscale<R>;
+    y *= kUpscale<R>;
+    re = std::log(std::hypot(x, y)) - std::log(kUpscale<R>);
   } else {
     re = std::log(std::hypot(x, y));
   }
   return {re, std::atan2(z.im, z.re)};
+}
+
+}  // namespace complex_detail
+
+// log|z| + i arg z, with |z| rounded first (Eigen's complex log, which the CPU op runs).
+template <typename R>
+TB_HOST_DEVICE Complex<R> log(Complex<R> z) {
+  return {std::log(std::hypot(z.re, z.im)), std::atan2(z.im, z.re)};
 }
 
 template <typename R>
@@ -373,7 +383,7 @@ TB_HOST_DEVICE Complex<R> cos(Complex<R> z) {
 // a^b = exp(b log a), glibc's cpow.
 template <typename R>
 TB_HOST_DEVICE Complex<R> pow(Complex<R> a, Complex<R> b) {
-  return exp(b * log(a));
+  return exp(b * complex_detail::accurate_log(a));
 }
 
 template <typename R>
