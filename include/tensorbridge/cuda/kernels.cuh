@@ -19,7 +19,7 @@
 // or without accumulate; bool masks, masked_select and nonzero count on the host), all
 // with device-side index bounds checks raising IndexError; uniform_, normal_, random_,
 // bernoulli_ and the factories on a device (Philox: the CPU's stream for a seed); cumsum,
-// cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills;
+// cumprod; matrix products (cuBLAS); copies between any dtypes and layouts, and fills;
 // sort, argsort and topk along any dim (CUB radix sort on order-preserving keys, the CPU's
 // order: NaN largest, -0.0 == +0.0, ties in position order; every dtype but complex),
 // repeat/tile (a broadcast view and one copy) and randperm (drawn on the host: the CPU's
@@ -30,8 +30,18 @@
 // (selections, sorts and copies: every dtype). Integer division by zero raises like the
 // CPU's (the divisor is checked on the device first: one small read back). The per-element
 // math of the ops above that is more than an expression is kernels/scalar_math.hpp, shared
-// with the CPU kernels. Other ops and dtypes (uint64, complex) raise TypeError or
-// DeviceError naming them.
+// with the CPU kernels.
+// complex64/complex128: every op the CPU has for them: add/sub (complex alpha too), mul,
+// div, pow, eq/ne, the logical ops (on "!= 0", as bool copies), neg, abs (real result),
+// square, exp, log, sqrt, sin, cos, tanh, reciprocal, isnan/isinf/isfinite, logical_not,
+// sum/prod/mean (accumulated in their own precision, as on the CPU) and through them
+// var/std/norm and all/any, cumsum/cumprod, matrix products (cuBLAS, transposed operands not
+// conjugated), conversions from and to every dtype, fills, selections and scatter_add /
+// index_add / index_put_ accumulation (atomics on each part). Their math is
+// kernels/complex_math.hpp (the CPU's std::complex results, Annex G special values, checked
+// on the host against the CPU ops). Ops the CPU refuses for complex numbers (ordering,
+// rounding, remainder, max/min, sort, ...) are refused the same way: TypeError naming op and
+// dtype. Other ops and dtypes (uint64) raise TypeError or DeviceError naming them.
 #include <cuda_runtime.h>
 
 #include <cmath>

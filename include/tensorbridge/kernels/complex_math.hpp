@@ -74,6 +74,43 @@ TB_HOST_DEVICE R box(R v) { return copysign(inf(v) ? R(1) : R(0), v); }
 template <typename R>
 TB_HOST_DEVICE R zero_if_nan(R v) { return nan(v) ? copysign(R(0), v) : v; }
 
+// Products, sums and differences rounded one by one, as on the CPU: nvcc fuses a * b + c into
+// one fma, which rounds once and overflows otherwise (an infinite a * b minus an infinite c
+// is NaN on the CPU, but may be finite fused). Only the exactly specified arithmetic (mul,
+// div) uses these; the functions' last bits are the device's anyway.
+TB_HOST_DEVICE inline float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+TB_HOST_DEVICE inline double mul_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+TB_HOST_DEVICE inline float add_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+TB_HOST_DEVICE inline double add_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+template <typename R>
+TB_HOST_DEVICE R sub_rn(R a, R b) {
+  return add_rn(a, -b);
+}
+
 }  // namespace complex_detail
 
 template <typename R>
@@ -101,8 +138,9 @@ template <typename R>
 TB_HOST_DEVICE Complex<R> operator*(Complex<R> x, Complex<R> y) {
   namespace cd = complex_detail;
   R a = x.re, b = x.im, c = y.re, d = y.im;
-  const R ac = a * c, bd = b * d, ad = a * d, bc = b * c;
-  const R re = ac - bd, im = ad + bc;
+  const R ac = cd::mul_rn(a, c), bd = cd::mul_rn(b, d), ad = cd::mul_rn(a, d),
+          bc = cd::mul_rn(b, c);
+  const R re = cd::sub_rn(ac, bd), im = cd::add_rn(ad, bc);
   if (!(cd::nan(re) && cd::nan(im))) return {re, im};
   // Both parts NaN: an infinite operand (or product) makes the result infinite.
   bool recalc = false;
@@ -129,7 +167,8 @@ TB_HOST_DEVICE Complex<R> operator*(Complex<R> x, Complex<R> y) {
   }
   if (!recalc) return {re, im};
   const R huge = cd::infinity<R>();
-  return {huge * (a * c - b * d), huge * (a * d + b * c)};
+  return {huge * cd::sub_rn(cd::mul_rn(a, c), cd::mul_rn(b, d)),
+          huge * cd::add_rn(cd::mul_rn(a, d), cd::mul_rn(b, c))};
 }
 
 namespace complex_detail {
@@ -145,9 +184,10 @@ struct Division {
 // float: the textbook formula in double cannot overflow or lose precision (libgcc's __divsc3).
 TB_HOST_DEVICE inline Division<float> divide(Complex<float> x, Complex<float> y) {
   const double a = x.re, b = x.im, c = y.re, d = y.im;
-  const double denom = c * c + d * d;
-  return {{static_cast<float>((a * c + b * d) / denom), static_cast<float>((b * c - a * d) / denom)},
-          x.re, x.im, y.re, y.im};
+  const double denom = add_rn(mul_rn(c, c), mul_rn(d, d));
+  const double re = add_rn(mul_rn(a, c), mul_rn(b, d)) / denom;
+  const double im = sub_rn(mul_rn(b, c), mul_rn(a, d)) / denom;
+  return {{static_cast<float>(re), static_cast<float>(im)}, x.re, x.im, y.re, y.im};
 }
 
 // double: Smith's algorithm, scaled against overflow near the largest double and underflow of
@@ -179,12 +219,12 @@ TB_HOST_DEVICE inline Division<double> divide(Complex<double> x, Complex<double>
     d *= kScale;
   }
   const double ratio = d / c;
-  const double denom = d * ratio + c;
+  const double denom = add_rn(mul_rn(d, ratio), c);
   Complex<double> q;
   if (std::fabs(ratio) > kMin) {
-    q = {(b * ratio + a) / denom, (b - a * ratio) / denom};
+    q = {add_rn(mul_rn(b, ratio), a) / denom, sub_rn(b, mul_rn(a, ratio)) / denom};
   } else {
-    q = {(d * (b / c) + a) / denom, (b - d * (a / c)) / denom};
+    q = {add_rn(mul_rn(d, b / c), a) / denom, sub_rn(b, mul_rn(d, a / c)) / denom};
   }
   if (swap) return {q, -b, a, -d, c};
   return {q, a, b, c, d};
@@ -205,12 +245,14 @@ TB_HOST_DEVICE Complex<R> operator/(Complex<R> x, Complex<R> y) {
   if ((cd::inf(a) || cd::inf(b)) && cd::finite(c) && cd::finite(d)) {
     a = cd::box(a);
     b = cd::box(b);
-    return {huge * (a * c + b * d), huge * (b * c - a * d)};
+    return {huge * cd::add_rn(cd::mul_rn(a, c), cd::mul_rn(b, d)),
+            huge * cd::sub_rn(cd::mul_rn(b, c), cd::mul_rn(a, d))};
   }
   if ((cd::inf(c) || cd::inf(d)) && cd::finite(a) && cd::finite(b)) {
     c = cd::box(c);
     d = cd::box(d);
-    return {R(0) * (a * c + b * d), R(0) * (b * c - a * d)};
+    return {R(0) * cd::add_rn(cd::mul_rn(a, c), cd::mul_rn(b, d)),
+            R(0) * cd::sub_rn(cd::mul_rn(b, c), cd::mul_rn(a, d))};
   }
   return r.q;
 }
