@@ -24,7 +24,8 @@
 // order: NaN largest, -0.0 == +0.0, ties in position order; every dtype but complex),
 // repeat/tile (a broadcast view and one copy) and randperm (drawn on the host: the CPU's
 // permutation for a seed).
-// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64; bool,
+// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64, uint64
+// (native: no wider type exists; sums in int64 as on the CPU; no random kernels); bool,
 // int8, int16, uint8, uint16 compute elementwise ops in int32 and uint32 in int64, converted
 // back (same results: see wide_dtype), except bool's own logical and bitwise kernels
 // (selections, sorts and copies: every dtype). Integer division by zero raises like the
@@ -41,7 +42,8 @@
 // kernels/complex_math.hpp (the CPU's std::complex results, Annex G special values, checked
 // on the host against the CPU ops). Ops the CPU refuses for complex numbers (ordering,
 // rounding, remainder, max/min, sort, ...) are refused the same way: TypeError naming op and
-// dtype. Other ops and dtypes (uint64) raise TypeError or DeviceError naming them.
+// dtype. Other ops (integer matrix products, random numbers of uint64) raise TypeError or
+// DeviceError naming op and dtype.
 #include <cuda_runtime.h>
 
 #include <cmath>

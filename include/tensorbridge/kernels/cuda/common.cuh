@@ -108,10 +108,11 @@ void visit_math_dtype(DType dtype, const char* op, Fn&& fn) {
     case DType::BFloat16: return fn(TypeTag<__nv_bfloat16>{});
     case DType::Int32: return fn(TypeTag<int32_t>{});
     case DType::Int64: return fn(TypeTag<int64_t>{});
+    case DType::UInt64: return fn(TypeTag<uint64_t>{});  // no wider type to compute in
     default: break;
   }
   TB_THROW(TypeError, op, ": not supported on CUDA for dtype ", dtype,
-           " (CUDA kernels cover float32, float64, float16, bfloat16, int32 and int64)");
+           " (CUDA kernels cover float32, float64, float16, bfloat16, int32, int64 and uint64)");
 }
 
 // complex64 and complex128, for the ops the CPU supports on complex numbers.

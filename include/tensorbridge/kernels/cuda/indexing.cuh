@@ -7,8 +7,8 @@
 // checked by a kernel of their own before anything is read or written: it records the first
 // out-of-range index it meets in device memory, which the host reads back (one small
 // synchronous copy) to raise IndexError as the CPU does. scatter_add accumulates with
-// atomics (float32, float64, float16, bfloat16, int32, int64, and complex64/complex128 part by
-// part), so the order of additions, and with it the rounding of repeated float indices,
+// atomics (float32, float64, float16, bfloat16, int32, int64, uint64, and complex64/complex128
+// part by part), so the order of additions, and with it the rounding of repeated float indices,
 // varies from run to run.
 #include <cuda_runtime.h>
 #include <math_constants.h>
@@ -302,8 +302,8 @@ __device__ __forceinline__ void atomic_add(T* p, T v) {
   if constexpr (is_complex_struct_v<T>) {
     atomicAdd(&p->re, v.re);
     atomicAdd(&p->im, v.im);
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    // Two's complement: unsigned addition wraps exactly like the CPU's int64 addition.
+  } else if constexpr (std::is_integral_v<T> && sizeof(T) == 8) {
+    // int64 in two's complement: unsigned addition wraps exactly like the CPU's addition.
     atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
   } else {
     atomicAdd(p, v);

@@ -105,6 +105,8 @@ struct AbsOp {  // INT_MIN stays INT_MIN, as on the CPU; complex numbers give th
       return ::fabsf(a);
     } else if constexpr (std::is_same_v<C, double>) {
       return ::fabs(a);
+    } else if constexpr (std::is_unsigned_v<C>) {
+      return a;
     } else {
       return a < C(0) ? wrap_neg(a) : a;
     }
@@ -120,7 +122,10 @@ struct SquareOp {
 };
 struct SignOp {
   template <typename C>
-  __device__ C operator()(C a) const { return static_cast<C>((C(0) < a) - (a < C(0))); }
+  __device__ C operator()(C a) const {
+    if constexpr (std::is_unsigned_v<C>) return static_cast<C>(a != C(0));
+    else return static_cast<C>((C(0) < a) - (a < C(0)));
+  }
 };
 
 // ---- unary: predicates (any real type, bool included) ----

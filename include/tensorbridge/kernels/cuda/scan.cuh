@@ -68,7 +68,9 @@ inline void scan(const char* op, const TensorBase& out, const TensorBase& x, int
   const auto* px = static_cast<const char*>(x.data_ptr());
   visit_accumulate_dtype(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (name == "cumprod") {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, int64_t>) {
+      TB_THROW(TypeError, op, ": integers scan as int64 on CUDA, got ", x.dtype());
+    } else if (name == "cumprod") {
       scan_kernel<T, T, true><<<blocks_for(l.lines), kBlockSize, 0, stream>>>(po, px, l);
     } else {
       scan_kernel<T, T, false><<<blocks_for(l.lines), kBlockSize, 0, stream>>>(po, px, l);
