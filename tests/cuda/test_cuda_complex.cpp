@@ -6,7 +6,8 @@
 // predicates) on edge values and on ordinary ones; sums, products, means, var/std/norm,
 // all/any and scans; matrix products through cuBLAS with transposed and batched operands;
 // the selections and accumulating index ops; and the errors of ops the CPU refuses for complex
-// numbers. Strided, transposed, flipped, large, empty and 0-d tensors throughout.
+// numbers; gradients through complex graphs. Strided, transposed, flipped, large, empty and
+// 0-d tensors throughout.
 //
 // The device math is kernels/complex_math.hpp, also run on the host in
 // tests/ops/test_complex_math.cpp; where the CPU's vectorized sqrt and reciprocal deviate from
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "cuda_test_util.hpp"
+#include "tensorbridge/autograd/autograd.hpp"
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/cuda/cuda.hpp"
 #include "tensorbridge/ops/binary.hpp"
@@ -493,13 +495,13 @@ TEST(CudaComplex, SelectionsAndIndexingMatchTheCpu) {
     const TensorBase rep = tb::from_vector<int64_t>({1, 1, 1, 1, 0, 0}, {3, 2});
     const double tol = 10 * complex_tolerance(d);
     expect_complex_close(ops::scatter_add(g, 1, rep.cuda(0), src.cuda(0)),
-                         ops::scatter_add(x, 1, rep, src), tol);
+                         ops::scatter_add(x, 1, rep, src), tol, tol);
     TensorBase ga = g.clone(), ca = x.clone();
     ops::index_add_(ga, 0, idx.cuda(0), complex_values({4, 4}, d, -1, 1, 19).cuda(0),
                     tb::Scalar(complex128(0, 2)));
     ops::index_add_(ca, 0, idx, complex_values({4, 4}, d, -1, 1, 19),
                     tb::Scalar(complex128(0, 2)));
-    expect_complex_close(ga, ca, tol);
+    expect_complex_close(ga, ca, tol, tol);
     const TensorBase rows = tb::from_vector<int64_t>({0, 5, 5}, {3});
     const TensorBase cols = tb::from_vector<int64_t>({1, -1, -1}, {3});
     expect_complex_close(ops::index(g, Indices{rows.cuda(0), cols.cuda(0)}),
@@ -508,8 +510,39 @@ TEST(CudaComplex, SelectionsAndIndexingMatchTheCpu) {
     TensorBase gp = g.clone(), cp = x.clone();
     ops::index_put_(gp, Indices{rows.cuda(0), cols.cuda(0)}, vals.cuda(0), true);
     ops::index_put_(cp, Indices{rows, cols}, vals, true);
-    expect_complex_close(gp, cp, tol);
+    expect_complex_close(gp, cp, tol, tol);
     expect_complex_close(ops::masked_select(g, gm), ops::masked_select(x, mask), 0);
+  }
+}
+
+// ---- gradients ---------------------------------------------------------------------------------
+
+// The CPU differentiates complex graphs (without conjugation, as its backward formulas are
+// written); the same graph on the GPU gives the same outputs and gradients.
+TEST(CudaComplex, GradientsMatchTheCpu) {
+  TB_REQUIRE_GPU();
+  namespace ag = tensorbridge::autograd;
+  for (DType d : kComplex) {
+    SCOPED_TRACE(tb::dtype_name(d));
+    const double tol = 100 * complex_tolerance(d);
+    auto run = [&](tb::Device device) {
+      TensorBase x = complex_values({4, 3}, d, -1, 1, 21).to(device);
+      TensorBase w = complex_values({3}, d, -1, 1, 22).to(device);
+      x.requires_grad_();
+      w.requires_grad_();
+      const TensorBase y = ag::div(ag::mul(ag::exp(x), w), ag::add(ag::sqrt(x), 2.0));
+      const TensorBase z = ag::sum(ag::mul(y, ag::tanh(x)), {1});
+      const TensorBase m = ag::matmul(ag::sin(x), ag::cos(w).reshape({3, 1}));
+      const TensorBase out = ag::add(z, ag::sum(ag::pow(m, 2), {1}));
+      out.backward(complex_values({4}, d, 0.5, 1.5, 23).to(device));
+      return std::vector<TensorBase>{out, x.grad(), w.grad()};
+    };
+    const auto cpu = run(tb::Device::cpu());
+    const auto gpu = run(kGpu);
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+      SCOPED_TRACE(i);
+      expect_complex_close(gpu[i], cpu[i], tol, tol);
+    }
   }
 }
 
