@@ -1,6 +1,6 @@
 // uint64 on CUDA (native kernels: no wider type exists), checked against the CPU ops on the
 // same values: conversions from and to every dtype (values above 2^63, negative floats wrap
-// through int64, out-of-range floats saturate), wrapping add/sub/mul, true and rounded
+// through int64 also into uint8/16/32, out-of-range floats saturate), wrapping add/sub/mul, true and rounded
 // division, floor_divide, remainder, pow, maximum/minimum, comparisons, bitwise ops and
 // shifts on a grid of edge values (every pair of a column and a row), with scalars, strided
 // operands, in-place and out= forms; neg/abs/square/sign/bitwise_not; sums (int64, wrapping),
@@ -82,6 +82,10 @@ TEST(CudaUInt64, ConversionsMatchTheCpu) {
                                                    {10})
                                .to(d);
     expect_same(src.cuda(0).to(kGpu, DType::UInt64), src.to(DType::UInt64));
+    // Negative floats to the narrow unsigned types wrap through int64 too, as on the CPU.
+    for (DType u : {DType::UInt8, DType::UInt16, DType::UInt32}) {
+      expect_same(src.cuda(0).to(kGpu, u), src.to(u));
+    }
   }
   // Strided and transposed copies between layouts.
   const TensorBase m = ops::add(u64_column(u64_edges()), u64_row(u64_edges()));
