@@ -310,8 +310,8 @@ TEST(CudaKernels, FactoriesFillEveryDtype) {
 TEST(CudaKernels, UnsupportedDtypesAndMixedDevicesAreClearErrors) {
   TB_REQUIRE_GPU();
   const std::string u64 = error_of<tb::TypeError>(
-      [] { ops::add(tb::ones({3}, DType::UInt64, kGpu), tb::ones({3}, DType::UInt64, kGpu)); });
-  EXPECT_NE(u64.find("add"), std::string::npos) << u64;
+      [] { ops::mm(tb::ones({3, 3}, DType::UInt64, kGpu), tb::ones({3, 3}, DType::UInt64, kGpu)); });
+  EXPECT_NE(u64.find("mm"), std::string::npos) << u64;
   EXPECT_NE(u64.find("uint64"), std::string::npos) << u64;
   const std::string mixed = error_of<tb::DeviceError>(
       [] { ops::add(tb::ones({3}, DType::Float32, kGpu), tb::ones({3})); });

@@ -330,6 +330,7 @@ TEST(ScalarMath, IntegerOpsMatchExactDefinitionsAndTheCudaRoute) {
   check_integer_ops<uint8_t>();
   check_integer_ops<uint16_t>();
   check_integer_ops<uint32_t>();
+  check_integer_ops<uint64_t>();  // native on CUDA: no wider type
 }
 
 // Bool bitwise ops run natively on CUDA (a wide ~true would not be false).

@@ -495,3 +495,76 @@ def test_random_factories_on_cuda_advance_the_generator_like_the_cpu():
     same_as_cpu(tb.randn(8, generator=a, device="cuda"), tb.randn(8, generator=b))
     with pytest.raises(RuntimeError, match="normal"):
         tb.normal(tb.zeros(2), 1.0, device="cuda")
+
+
+# ---- complex numbers on the GPU -------------------------------------------------------------
+
+
+def complex_array(shape, dtype, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_math_matches_numpy_on_the_gpu(dtype):
+    rtol = 2e-5 if dtype == "complex64" else 1e-12
+    a_np, b_np = complex_array((16, 8), dtype, 0), complex_array((8, 4), dtype, 1)
+    c_np = complex_array((16, 8), dtype, 2)
+    a, b, c = (tb.from_numpy(x).cuda() for x in (a_np, b_np, c_np))
+    cases = [
+        (a + c * (2 - 1j), a_np + c_np * (2 - 1j)),
+        (a / c, a_np / c_np),
+        (a.t() * c.t(), a_np.T * c_np.T),  # transposed operands
+        (a ** 2, a_np ** 2),
+        (a.exp(), np.exp(a_np)),
+        (a.log(), np.log(a_np)),
+        (a.sqrt(), np.sqrt(a_np)),
+        (a.sin(), np.sin(a_np)),
+        (a.cos(), np.cos(a_np)),
+        (a.tanh(), np.tanh(a_np)),
+        (a.reciprocal(), 1 / a_np),
+        (a.abs(), np.abs(a_np)),
+        (a.sum(dim=0), a_np.sum(axis=0)),
+        (a.mean(), a_np.mean()),
+        (a.prod(dim=1), a_np.prod(axis=1)),
+        (a.var(dim=1), a_np.var(axis=1, ddof=1)),
+        (a.norm(), np.linalg.norm(a_np)),
+        (a.cumsum(dim=1), a_np.cumsum(axis=1)),
+        (a @ b, a_np @ b_np),
+        (a.t().contiguous(), a_np.T),
+        (tb.where(a.abs() > 1, a, c), np.where(np.abs(a_np) > 1, a_np, c_np)),
+    ]
+    for ours, theirs in cases:
+        assert ours.is_cuda
+        np.testing.assert_allclose(ours.cpu().numpy(), theirs, rtol=rtol, atol=rtol)
+    # Comparisons and predicates are exact.
+    assert (a == a).cpu().numpy().all() and not (a != a).cpu().numpy().any()
+    assert not a.isnan().cpu().numpy().any()
+    # Conversions: real to complex on the device, complex to real drops the imaginary part.
+    r = tb.from_numpy(np.arange(6, dtype=np.float32)).cuda()
+    np.testing.assert_array_equal(r.to(dtype).cpu().numpy(), np.arange(6).astype(dtype))
+    np.testing.assert_array_equal(a.to(tb.float64).cpu().numpy(), a_np.real.astype(np.float64))
+
+
+def test_complex_ops_the_cpu_refuses_are_refused_on_the_gpu():
+    a = tb.from_numpy(complex_array((3,), "complex64", 3)).cuda()
+    with pytest.raises(TypeError, match="complex64"):
+        a < a
+    with pytest.raises(TypeError, match="complex64"):
+        a.sort()
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_dlpack_exchanges_complex_with_pytorch(dtype):
+    torch = torch_cuda()
+    tdtype = getattr(torch, dtype)
+    t = torch.arange(12, dtype=tdtype, device="cuda").reshape(3, 4) * (1 + 2j)
+    ours = tb.from_dlpack(t)
+    assert ours.is_cuda and ours.data_ptr() == t.data_ptr() and str(ours.dtype).endswith(dtype)
+    ours.mul_(1j)  # a kernel on our side, seen by torch: the memory is shared
+    torch.cuda.synchronize()
+    np.testing.assert_allclose(t.cpu().numpy(), (np.arange(12).reshape(3, 4) * (1 + 2j) * 1j))
+    back = torch.from_dlpack(ours.t())
+    assert back.data_ptr() == t.data_ptr() and back.stride() == (1, 4)
+    np.testing.assert_allclose((ours.exp().cpu().numpy()), torch.exp(t).cpu().numpy(),
+                               rtol=2e-5 if dtype == "complex64" else 1e-12)

@@ -19,22 +19,35 @@
 // or without accumulate; bool masks, masked_select and nonzero count on the host), all
 // with device-side index bounds checks raising IndexError; uniform_, normal_, random_,
 // bernoulli_ and the factories on a device (Philox: the CPU's stream for a seed); cumsum,
-// cumprod; matrix products (cuBLAS); copies between any real dtypes and layouts, and fills;
+// cumprod; matrix products (cuBLAS); copies between any dtypes and layouts, and fills;
 // sort, argsort and topk along any dim (CUB radix sort on order-preserving keys, the CPU's
 // order: NaN largest, -0.0 == +0.0, ties in position order; every dtype but complex),
 // repeat/tile (a broadcast view and one copy) and randperm (drawn on the host: the CPU's
 // permutation for a seed).
-// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64; bool,
+// Dtypes: float32, float64, float16, bfloat16 (computed in float32), int32, int64, uint64
+// (native: no wider type exists; sums in int64 as on the CPU; no random kernels); bool,
 // int8, int16, uint8, uint16 compute elementwise ops in int32 and uint32 in int64, converted
 // back (same results: see wide_dtype), except bool's own logical and bitwise kernels
 // (selections, sorts and copies: every dtype). Integer division by zero raises like the
 // CPU's (the divisor is checked on the device first: one small read back). The per-element
 // math of the ops above that is more than an expression is kernels/scalar_math.hpp, shared
-// with the CPU kernels. Other ops and dtypes (uint64, complex) raise TypeError or
-// DeviceError naming them.
+// with the CPU kernels.
+// complex64/complex128: every op the CPU has for them: add/sub (complex alpha too), mul,
+// div, pow, eq/ne, the logical ops (on "!= 0", as bool copies), neg, abs (real result),
+// square, exp, log, sqrt, sin, cos, tanh, reciprocal, isnan/isinf/isfinite, logical_not,
+// sum/prod/mean (accumulated in their own precision, as on the CPU) and through them
+// var/std/norm and all/any, cumsum/cumprod, matrix products (cuBLAS, transposed operands not
+// conjugated), conversions from and to every dtype, fills, selections and scatter_add /
+// index_add / index_put_ accumulation (atomics on each part). Their math is
+// kernels/complex_math.hpp (the CPU's std::complex results, Annex G special values, checked
+// on the host against the CPU ops). Ops the CPU refuses for complex numbers (ordering,
+// rounding, remainder, max/min, sort, ...) are refused the same way: TypeError naming op and
+// dtype. Other ops (integer matrix products, random numbers of uint64) raise TypeError or
+// DeviceError naming op and dtype.
 #include <cuda_runtime.h>
 
 #include <cmath>
+#include <complex>
 #include <cstring>
 #include <string_view>
 #include <type_traits>
@@ -66,7 +79,11 @@ namespace kc = tensorbridge::kernels::cuda;
 // A scalar in a kernel's element type (CUDA's 16-bit floats share our types' bits).
 template <typename T>
 T device_scalar(const Scalar& s) {
-  if constexpr (std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>) {
+  if constexpr (kernels::is_complex_struct_v<T>) {
+    using R = decltype(T().re);
+    const std::complex<R> c = s.to<std::complex<R>>();
+    return T(c.real(), c.imag());
+  } else if constexpr (std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>) {
     using Host = std::conditional_t<std::is_same_v<T, __half>, half, bfloat16>;
     using Raw = std::conditional_t<std::is_same_v<T, __half>, __half_raw, __nv_bfloat16_raw>;
     const Host h = s.to<Host>();
@@ -202,6 +219,42 @@ inline void wide_binary(const char* op, DType compute, DType wide, const TensorB
   if (!predicate) out.copy_(wout, false);
 }
 
+// The binary ops the CPU has for complex numbers. The logical ops see "!= 0", which is the
+// conversion to bool: they run on bool copies of the operands.
+inline void complex_binary(const char* op, const TensorBase& out, const TensorBase* a,
+                           const Scalar& sa, const TensorBase* b, const Scalar& sb,
+                           const Scalar& alpha, cudaStream_t stream) {
+  const std::string_view name(op);
+  if (is_logical_binary(name)) {
+    const TensorBase ba = a != nullptr ? converted(*a, DType::Bool) : TensorBase();
+    const TensorBase bb = b != nullptr ? converted(*b, DType::Bool) : TensorBase();
+    return binary_kernel(op, out, a != nullptr ? &ba : nullptr, Scalar(sa.to<bool>()),
+                         b != nullptr ? &bb : nullptr, Scalar(sb.to<bool>()), alpha);
+  }
+  const DType compute = a != nullptr ? a->dtype() : b->dtype();
+  kc::visit_complex_dtype(compute, op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T va = a != nullptr ? T() : device_scalar<T>(sa);
+    const T vb = b != nullptr ? T() : device_scalar<T>(sb);
+    auto same = [&](auto f) { kc::launch_binary<T, T>(op, out, a, va, b, vb, f, stream); };
+    auto predicate = [&](auto f) {
+      kc::launch_binary<T, bool>(op, out, a, va, b, vb, f, stream);
+    };
+    const bool unit = ops::detail::is_one(alpha);
+    if (name == "add" && unit) return same(kc::PlusOp{});
+    if (name == "sub" && unit) return same(kc::MinusOp{});
+    if (name == "add") return same(kc::AddOp<T>{device_scalar<T>(alpha)});
+    // a - alpha b as the CPU computes it, a + (-alpha) b: -(alpha b) has other zero signs.
+    if (name == "sub") return same(kc::AddOp<T>{-device_scalar<T>(alpha)});
+    if (name == "mul") return same(kc::MulOp{});
+    if (name == "div") return same(kc::DivOp{});
+    if (name == "pow") return same(kc::ComplexPowOp{});
+    if (name == "eq") return predicate(kc::EqOp{});
+    if (name == "ne") return predicate(kc::NeOp{});
+    unsupported(shown_name(name, op), compute);
+  });
+}
+
 inline void binary_kernel(const char* op, const TensorBase& out, const TensorBase* a,
                           const Scalar& sa, const TensorBase* b, const Scalar& sb,
                           const Scalar& alpha) {
@@ -211,6 +264,7 @@ inline void binary_kernel(const char* op, const TensorBase& out, const TensorBas
   check_binary_arguments(name, op, compute, b, sb, alpha);
   DeviceGuard guard(out.device());
   const Stream stream = current_stream(out.device().index());
+  if (is_complex(compute)) return complex_binary(op, out, a, sa, b, sb, alpha, stream.handle());
   // Bool masks keep kernels of their own for the logical and bitwise ops.
   const bool bool_kernel =
       compute == DType::Bool && (is_logical_binary(name) || is_bitwise_binary(name));
@@ -291,18 +345,53 @@ inline bool is_rounding_unary(std::string_view name) {
   return name == "floor" || name == "ceil" || name == "trunc" || name == "round";
 }
 
+// The unary ops the CPU has for complex numbers; abs gives the real magnitude.
+inline void complex_unary(const char* op, const TensorBase& out, const TensorBase& x,
+                          cudaStream_t stream) {
+  const std::string_view name(op);
+  kc::visit_complex_dtype(x.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using R = decltype(T().re);
+    if (out.dtype() == DType::Bool) {
+      auto run = [&](auto f) { kc::launch_unary<T, bool>(op, out, x, f, stream); };
+      if (name == "isnan") return run(kc::IsNanOp{});
+      if (name == "isinf") return run(kc::IsInfOp{});
+      if (name == "isfinite") return run(kc::IsFiniteOp{});
+    } else if (name == "abs" && out.element_size() == sizeof(R)) {
+      return kc::launch_unary<T, R>(op, out, x, kc::AbsOp{}, stream);
+    } else if (out.dtype() == x.dtype()) {
+      auto run = [&](auto f) { kc::launch_unary<T, T>(op, out, x, f, stream); };
+      if (name == "neg") return run(kc::NegOp{});
+      if (name == "square") return run(kc::SquareOp{});
+      if (name == "exp") return run(kc::ComplexExpOp{});
+      if (name == "log") return run(kc::ComplexLogOp{});
+      if (name == "sqrt") return run(kc::ComplexSqrtOp{});
+      if (name == "sin") return run(kc::ComplexSinOp{});
+      if (name == "cos") return run(kc::ComplexCosOp{});
+      if (name == "tanh") return run(kc::ComplexTanhOp{});
+      if (name == "reciprocal") return run(kc::ComplexReciprocalOp{});
+    }
+    TB_THROW(TypeError, op, ": not supported on CUDA from dtype ", x.dtype(), " to dtype ",
+             out.dtype(), " (shape ", shape_str(x.shape()), ")");
+  });
+}
+
 inline void unary_kernel(const char* op, const TensorBase& out, const TensorBase& x) {
   namespace km = tensorbridge::kernels;
   const std::string_view name(op);
   const DType dtype = x.dtype();
   DeviceGuard guard(out.device());
   const cudaStream_t stream = current_stream(out.device().index()).handle();
+  if (is_complex(dtype) && name != "logical_not") return complex_unary(op, out, x, stream);
   if (is_rounding_unary(name) && is_integral(dtype, true)) {  // integers are already round
     if (out.data_ptr() != x.data_ptr() || out.strides() != x.strides()) out.copy_(x, false);
     return;
   }
   if (out.dtype() == DType::Bool && is_predicate_unary(name)) {
-    const TensorBase in = dtype == DType::Bool ? x : converted(x, wide_dtype(dtype));
+    // Complex numbers are "not zero" as their conversion to bool.
+    const TensorBase in = dtype == DType::Bool ? x
+                          : is_complex(dtype)  ? converted(x, DType::Bool)
+                                               : converted(x, wide_dtype(dtype));
     return visit_predicate_dtype(in.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       auto run = [&](auto f) { kc::launch_unary<T, bool>(op, out, in, f, stream); };
@@ -370,6 +459,16 @@ inline void reduce_kernel(const char* op, const TensorBase& out, const TensorBas
   const Stream stream = current_stream(out.device().index());
   if (name == "prod" && x.numel() == 0) {  // products over nothing are 1 (sums are 0 below)
     return kc::fill(out, Scalar(1), stream.handle());
+  }
+  if (is_complex(x.dtype())) {  // sums and products, in the input's precision as on the CPU
+    return kc::visit_complex_dtype(x.dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      TB_CHECK(out.dtype() == x.dtype(), TypeError, op, ": unexpected accumulator dtype ",
+               out.dtype(), " for input dtype ", x.dtype());
+      if (name == "sum") return kc::launch_reduce<T, T>(op, out, x, kc::SumReduce<T>{}, stream);
+      if (name == "prod") return kc::launch_reduce<T, T>(op, out, x, kc::ProdReduce<T>{}, stream);
+      unsupported(op, x.dtype());
+    });
   }
   kc::visit_math_dtype(x.dtype(), op, [&](auto tag) {
     using In = typename decltype(tag)::type;

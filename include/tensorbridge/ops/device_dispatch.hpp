@@ -237,7 +237,8 @@ inline TensorBase device_all_any(bool all, const TensorBase& x, const Shape& kee
   const DeviceKernels& kernels = require_kernels(op, x.device());
   const Device device = x.device();
   const DType d = x.dtype();
-  const bool math = is_floating_point(d) || d == DType::Int32 || d == DType::Int64;
+  const bool math =
+      is_floating_point(d) || is_complex(d) || d == DType::Int32 || d == DType::Int64;
   const TensorBase in = math ? x : x.to(device, DType::Int64);
   TensorBase hits = tensorbridge::detail::new_tensor(x.shape(), DType::Bool, device, op);
   kernels.binary(all ? "eq" : "ne", hits, &in, Scalar(), nullptr, Scalar(0), Scalar(1));

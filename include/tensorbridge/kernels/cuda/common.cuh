@@ -13,10 +13,12 @@
 #include "tensorbridge/core/error.hpp"
 #include "tensorbridge/core/half.hpp"
 #include "tensorbridge/cuda/error.hpp"
+#include "tensorbridge/kernels/complex_math.hpp"
 
 namespace tensorbridge::kernels::cuda {
 
-// float16/bfloat16 live in memory as CUDA's __half/__nv_bfloat16 (the same bits).
+// float16/bfloat16 live in memory as CUDA's __half/__nv_bfloat16 (the same bits), complex
+// numbers as kernels::Complex (std::complex's layout).
 template <typename T>
 struct DeviceTypeOf {
   using type = T;
@@ -28,6 +30,14 @@ struct DeviceTypeOf<half> {
 template <>
 struct DeviceTypeOf<bfloat16> {
   using type = __nv_bfloat16;
+};
+template <>
+struct DeviceTypeOf<complex64> {
+  using type = Complex<float>;
+};
+template <>
+struct DeviceTypeOf<complex128> {
+  using type = Complex<double>;
 };
 template <typename T>
 using device_t = typename DeviceTypeOf<T>::type;
@@ -63,7 +73,8 @@ __host__ __device__ constexpr I int_min() {
 }
 
 // One value converted with the CPU's rules (core's convert_element): anything to bool is
-// "!= 0"; float to integer truncates, NaN/inf become 0 and out-of-range values saturate.
+// "!= 0"; float to integer truncates, NaN/inf become 0 and out-of-range values saturate
+// (negative values to unsigned types wrap through int64).
 template <typename To, typename From>
 __device__ __forceinline__ To convert(From v) {
   const auto w = widen(v);
@@ -77,6 +88,8 @@ __device__ __forceinline__ To convert(From v) {
   } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<W>) {
     const double d = static_cast<double>(w);
     if (!(d - d == 0.0)) return To(0);  // NaN or infinite
+    // Negative values to unsigned types wrap through int64, as the CPU's (x86) conversion.
+    if (std::is_unsigned_v<To> && d < 0) return static_cast<To>(convert<int64_t>(d));
     if (d <= static_cast<double>(int_min<To>())) return int_min<To>();
     if (d >= static_cast<double>(int_max<To>())) return int_max<To>();
     return static_cast<To>(d);
@@ -95,10 +108,30 @@ void visit_math_dtype(DType dtype, const char* op, Fn&& fn) {
     case DType::BFloat16: return fn(TypeTag<__nv_bfloat16>{});
     case DType::Int32: return fn(TypeTag<int32_t>{});
     case DType::Int64: return fn(TypeTag<int64_t>{});
+    case DType::UInt64: return fn(TypeTag<uint64_t>{});  // no wider type to compute in
     default: break;
   }
   TB_THROW(TypeError, op, ": not supported on CUDA for dtype ", dtype,
-           " (CUDA kernels cover float32, float64, float16, bfloat16, int32 and int64)");
+           " (CUDA kernels cover float32, float64, float16, bfloat16, int32, int64 and uint64)");
+}
+
+// complex64 and complex128, for the ops the CPU supports on complex numbers.
+template <typename Fn>
+void visit_complex_dtype(DType dtype, const char* op, Fn&& fn) {
+  switch (dtype) {
+    case DType::Complex64: return fn(TypeTag<Complex<float>>{});
+    case DType::Complex128: return fn(TypeTag<Complex<double>>{});
+    default: break;
+  }
+  TB_THROW(TypeError, op, ": expected a complex dtype on CUDA, got ", dtype);
+}
+
+// The dtypes with kernels that only add and multiply (scatter_add, index_put_ with
+// accumulate, cumsum, cumprod): the math dtypes and complex.
+template <typename Fn>
+void visit_accumulate_dtype(DType dtype, const char* op, Fn&& fn) {
+  if (is_complex(dtype)) return visit_complex_dtype(dtype, op, fn);
+  visit_math_dtype(dtype, op, fn);
 }
 
 inline constexpr int kBlockSize = 256;

@@ -1,6 +1,6 @@
 #pragma once
 // CUDA copies and fills over any strides: dst = src of the same dtype (elements moved as
-// raw bytes, so every dtype works), dst = src converted between the real dtypes (one kernel
+// raw bytes, so every dtype works), dst = src converted between any two dtypes (one kernel
 // that switches on the dtypes at run time: copies are bound by memory, and one kernel
 // instead of a hundred keeps compile times down), and fills with one value.
 #include <cuda_runtime.h>
@@ -41,12 +41,15 @@ __global__ void fill_strided_kernel(char* dst, E value, int64_t n, OffsetCalcula
   *reinterpret_cast<E*>(dst + off[0]) = value;
 }
 
-// One element of any real dtype, wide enough for every value of every dtype.
+// One element of any dtype, wide enough for every value of every dtype. Conversions follow
+// the CPU's convert_element: complex to real drops the imaginary part (to bool: either part
+// nonzero), real to complex has imaginary part 0.
 struct WideValue {
-  double f = 0;
+  double f = 0;  // float, or a complex number's real part
+  double im = 0;
   int64_t i = 0;
   uint64_t u = 0;
-  int kind = 0;  // 0 float, 1 signed integer (or bool), 2 uint64
+  int kind = 0;  // 0 float, 1 signed integer (or bool), 2 uint64, 3 complex
 };
 
 __device__ __forceinline__ WideValue load_wide(const char* p, DType d) {
@@ -65,20 +68,42 @@ __device__ __forceinline__ WideValue load_wide(const char* p, DType d) {
     case DType::BFloat16: w.f = __bfloat162float(*reinterpret_cast<const __nv_bfloat16*>(p)); break;
     case DType::Float32: w.f = *reinterpret_cast<const float*>(p); break;
     case DType::Float64: w.f = *reinterpret_cast<const double*>(p); break;
-    default: break;  // complex: refused on the host
+    case DType::Complex64: {
+      const auto c = *reinterpret_cast<const Complex<float>*>(p);
+      w.kind = 3;
+      w.f = c.re;
+      w.im = c.im;
+      break;
+    }
+    case DType::Complex128: {
+      const auto c = *reinterpret_cast<const Complex<double>*>(p);
+      w.kind = 3;
+      w.f = c.re;
+      w.im = c.im;
+      break;
+    }
   }
   return w;
 }
 
 template <typename To>
 __device__ __forceinline__ To from_wide(const WideValue& w) {
-  if (w.kind == 0) return convert<To>(w.f);
-  if constexpr (std::is_same_v<To, bool>) {
-    return w.kind == 2 ? w.u != 0 : w.i != 0;
-  } else if constexpr (is_reduced_float_v<To>) {
-    return convert<To>(w.kind == 2 ? static_cast<float>(w.u) : static_cast<float>(w.i));
+  if constexpr (is_complex_struct_v<To>) {
+    using R = decltype(To().re);
+    if (w.kind == 3) return To(static_cast<R>(w.f), static_cast<R>(w.im));
+    return To(from_wide<R>(w));
   } else {
-    return w.kind == 2 ? static_cast<To>(w.u) : static_cast<To>(w.i);  // integers wrap
+    if (w.kind == 0 || w.kind == 3) {
+      if constexpr (std::is_same_v<To, bool>) return w.f != 0 || w.im != 0;
+      else return convert<To>(w.f);
+    }
+    if constexpr (std::is_same_v<To, bool>) {
+      return w.kind == 2 ? w.u != 0 : w.i != 0;
+    } else if constexpr (is_reduced_float_v<To>) {
+      return convert<To>(w.kind == 2 ? static_cast<float>(w.u) : static_cast<float>(w.i));
+    } else {
+      return w.kind == 2 ? static_cast<To>(w.u) : static_cast<To>(w.i);  // integers wrap
+    }
   }
 }
 
@@ -97,7 +122,12 @@ __device__ __forceinline__ void store_wide(char* p, DType d, const WideValue& w)
     case DType::BFloat16: *reinterpret_cast<__nv_bfloat16*>(p) = from_wide<__nv_bfloat16>(w); break;
     case DType::Float32: *reinterpret_cast<float*>(p) = from_wide<float>(w); break;
     case DType::Float64: *reinterpret_cast<double*>(p) = from_wide<double>(w); break;
-    default: break;
+    case DType::Complex64:
+      *reinterpret_cast<Complex<float>*>(p) = from_wide<Complex<float>>(w);
+      break;
+    case DType::Complex128:
+      *reinterpret_cast<Complex<double>*>(p) = from_wide<Complex<double>>(w);
+      break;
   }
 }
 
@@ -122,7 +152,7 @@ void visit_element_size(std::size_t size, Fn&& fn) {
   }
 }
 
-// dst = src (same shape; any dtypes except complex <-> other; no partial overlap).
+// dst = src (same shape; any dtypes; no partial overlap).
 inline void copy(const TensorBase& dst, const TensorBase& src, cudaStream_t stream) {
   constexpr const char* op = "copy_";
   const int64_t n = dst.numel();
@@ -136,9 +166,6 @@ inline void copy(const TensorBase& dst, const TensorBase& src, cudaStream_t stre
       copy_strided_kernel<E><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, ps, n, calc);
     });
   } else {
-    TB_CHECK(!is_complex(dst.dtype()) && !is_complex(src.dtype()), TypeError, op,
-             ": converting between ", src.dtype(), " and ", dst.dtype(),
-             " is not supported on CUDA yet");
     cast_strided_kernel<><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, dst.dtype(), ps, src.dtype(),
                                                                    n, calc);
   }

@@ -1,7 +1,8 @@
 #pragma once
 // Matrix products on CUDA through cuBLAS: one cublasGemmStridedBatchedEx per call, for
-// float32 and float64 (computed in their own precision; TF32 stays off, as in PyTorch) and
-// float16/bfloat16 (accumulated in float32). cuBLAS is column-major: a row-major C = A @ B
+// float32, float64, complex64 and complex128 (computed in their own precision; TF32 stays
+// off, as in PyTorch) and float16/bfloat16 (accumulated in float32). Complex operands are
+// transposed, never conjugated (CUBLAS_OP_T), like matmul's. cuBLAS is column-major: a row-major C = A @ B
 // is computed as C^T = B^T @ A^T, and each operand that is row- or column-major with one
 // batch stride is passed as it is (transposed views cost nothing); any other layout is
 // copied to a contiguous one first.
@@ -155,10 +156,10 @@ inline cublasHandle_t cublas_handle(int device, const char* op) {
 inline void gemm(const char* op, const TensorBase& out, const TensorBase& a_in,
                  const TensorBase& b_in, const Scalar& alpha, const Scalar& beta) {
   const DType dtype = out.dtype();
-  TB_CHECK(dtype == DType::Float32 || dtype == DType::Float64 || dtype == DType::Float16 ||
-               dtype == DType::BFloat16,
-           TypeError, op, ": not supported on CUDA for dtype ", dtype,
-           " (cuBLAS products cover float32, float64, float16 and bfloat16)");
+  TB_CHECK(is_floating_point(dtype) || is_complex(dtype), TypeError, op,
+           ": not supported on CUDA for dtype ", dtype, " (cuBLAS products cover float32, "
+           "float64, float16, bfloat16, complex64 and complex128; shape ",
+           shape_str(out.shape()), ")");
   const int64_t nd = out.dim();
   const int64_t m = out.shape()[nd - 2], n = out.shape()[nd - 1], k = a_in.shape()[nd - 1];
   const int64_t batch = out.numel() / (m * n > 0 ? m * n : 1);
@@ -207,11 +208,22 @@ inline void gemm(const char* op, const TensorBase& out, const TensorBase& a_in,
     type = CUDA_R_16F;
   } else if (dtype == DType::BFloat16) {
     type = CUDA_R_16BF;
+  } else if (dtype == DType::Complex64) {
+    type = CUDA_C_32F;
+  } else if (dtype == DType::Complex128) {
+    type = CUDA_C_64F;
+    compute = CUBLAS_COMPUTE_64F;
   }
-  const double alpha64 = alpha.to<double>(), beta64 = beta.to<double>();
-  const float alpha32 = static_cast<float>(alpha64), beta32 = static_cast<float>(beta64);
-  const void* pa = dtype == DType::Float64 ? static_cast<const void*>(&alpha64) : &alpha32;
-  const void* pb = dtype == DType::Float64 ? static_cast<const void*>(&beta64) : &beta32;
+  // alpha and beta in the compute type: float or double, each as (real, imaginary), of which
+  // a real product reads the first.
+  const complex128 alpha128 = alpha.to<complex128>(), beta128 = beta.to<complex128>();
+  const double alpha64[2] = {alpha128.real(), alpha128.imag()};
+  const double beta64[2] = {beta128.real(), beta128.imag()};
+  const float alpha32[2] = {static_cast<float>(alpha64[0]), static_cast<float>(alpha64[1])};
+  const float beta32[2] = {static_cast<float>(beta64[0]), static_cast<float>(beta64[1])};
+  const bool wide = compute == CUBLAS_COMPUTE_64F;
+  const void* pa = wide ? static_cast<const void*>(alpha64) : alpha32;
+  const void* pb = wide ? static_cast<const void*>(beta64) : beta32;
   // C^T (n x m, column-major, ld n) = B^T (n x k) @ A^T (k x m).
   check_cublas(api.gemm_strided_batched_ex(
                    handle, gb->transpose ? CUBLAS_OP_T : CUBLAS_OP_N,

@@ -7,8 +7,9 @@
 // checked by a kernel of their own before anything is read or written: it records the first
 // out-of-range index it meets in device memory, which the host reads back (one small
 // synchronous copy) to raise IndexError as the CPU does. scatter_add accumulates with
-// atomics (float32, float64, float16, bfloat16, int32, int64), so the order of additions,
-// and with it the rounding of repeated float indices, varies from run to run.
+// atomics (float32, float64, float16, bfloat16, int32, int64, uint64, and complex64/complex128
+// part by part), so the order of additions, and with it the rounding of repeated float indices,
+// varies from run to run.
 #include <cuda_runtime.h>
 #include <math_constants.h>
 
@@ -298,8 +299,11 @@ __global__ void scatter_kernel(char* self, const char* index, const char* src, E
 
 template <typename T>
 __device__ __forceinline__ void atomic_add(T* p, T v) {
-  if constexpr (std::is_same_v<T, int64_t>) {
-    // Two's complement: unsigned addition wraps exactly like the CPU's int64 addition.
+  if constexpr (is_complex_struct_v<T>) {
+    atomicAdd(&p->re, v.re);
+    atomicAdd(&p->im, v.im);
+  } else if constexpr (std::is_integral_v<T> && sizeof(T) == 8) {
+    // int64 in two's complement: unsigned addition wraps exactly like the CPU's addition.
     atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
   } else {
     atomicAdd(p, v);
@@ -336,7 +340,7 @@ inline void scatter(const char* op, bool add, const TensorBase& self, int64_t di
     });
   } else {
     TB_CHECK(src != nullptr, ValueError, op, ": accumulating needs a source tensor");
-    visit_math_dtype(self.dtype(), op, [&](auto tag) {
+    visit_accumulate_dtype(self.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       scatter_add_kernel<T><<<blocks_for(l.n), kBlockSize, 0, stream>>>(ps, pi, pv, l);
     });
@@ -412,7 +416,7 @@ inline void put(const char* op, bool accumulate, const TensorBase& dst, const Te
       put_kernel<E><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, pv, po, n, calc);
     });
   } else {
-    visit_math_dtype(dst.dtype(), op, [&](auto tag) {
+    visit_accumulate_dtype(dst.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       put_add_kernel<T><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, pv, po, n, calc);
     });

@@ -4,10 +4,13 @@
 // NaN is 0, integer ops wrap. The ops whose per-element math is longer than an expression
 // (rounded division, remainder, pow, shifts, bitwise ops, atan2, round, gelu) use the
 // host-and-device functors of kernels/scalar_math.hpp, which the CPU kernels use too.
+// Complex numbers (kernels::Complex) use the functions of kernels/complex_math.hpp, which
+// reproduce the CPU's std::complex results.
 #include <cuda_runtime.h>
 
 #include <type_traits>
 
+#include "tensorbridge/kernels/complex_math.hpp"
 #include "tensorbridge/kernels/scalar_math.hpp"
 
 namespace tensorbridge::kernels::cuda {
@@ -16,12 +19,24 @@ template <typename C>
 __device__ __forceinline__ bool is_nan(C v) {
   if constexpr (std::is_floating_point_v<C>) {
     return v != v;
+  } else if constexpr (is_complex_struct_v<C>) {
+    return v.re != v.re || v.im != v.im;
   } else {
     return false;
   }
 }
 
 // ---- binary ----
+// a + b and a - b: add/sub with alpha 1 (for complex numbers, 1 * b would turn an
+// infinite part's partner into NaN, as it does on the CPU, which skips the product too).
+struct PlusOp {
+  template <typename C>
+  __device__ C operator()(C a, C b) const { return a + b; }
+};
+struct MinusOp {
+  template <typename C>
+  __device__ C operator()(C a, C b) const { return a - b; }
+};
 template <typename C>
 struct AddOp {
   C alpha;
@@ -81,13 +96,17 @@ struct NegOp {
     else return -a;
   }
 };
-struct AbsOp {  // INT_MIN stays INT_MIN, as on the CPU
+struct AbsOp {  // INT_MIN stays INT_MIN, as on the CPU; complex numbers give their magnitude
   template <typename C>
-  __device__ C operator()(C a) const {
-    if constexpr (std::is_same_v<C, float>) {
+  __device__ auto operator()(C a) const {
+    if constexpr (is_complex_struct_v<C>) {
+      return kernels::abs(a);
+    } else if constexpr (std::is_same_v<C, float>) {
       return ::fabsf(a);
     } else if constexpr (std::is_same_v<C, double>) {
       return ::fabs(a);
+    } else if constexpr (std::is_unsigned_v<C>) {
+      return a;
     } else {
       return a < C(0) ? wrap_neg(a) : a;
     }
@@ -103,7 +122,10 @@ struct SquareOp {
 };
 struct SignOp {
   template <typename C>
-  __device__ C operator()(C a) const { return static_cast<C>((C(0) < a) - (a < C(0))); }
+  __device__ C operator()(C a) const {
+    if constexpr (std::is_unsigned_v<C>) return static_cast<C>(a != C(0));
+    else return static_cast<C>((C(0) < a) - (a < C(0)));
+  }
 };
 
 // ---- unary: predicates (any real type, bool included) ----
@@ -115,10 +137,14 @@ struct IsNanOp {
   template <typename C>
   __device__ bool operator()(C a) const { return is_nan(a); }
 };
-// a - a is 0 exactly for finite a, NaN for infinities and NaN.
+// a - a is 0 exactly for finite a, NaN for infinities and NaN. A complex number is infinite
+// when either part is, even if the other is NaN (as std::isinf on the CPU).
 struct IsInfOp {
   template <typename C>
-  __device__ bool operator()(C a) const { return !is_nan(a) && !(a - a == C(0)); }
+  __device__ bool operator()(C a) const {
+    if constexpr (is_complex_struct_v<C>) return (*this)(a.re) || (*this)(a.im);
+    else return !is_nan(a) && !(a - a == C(0));
+  }
 };
 struct IsFiniteOp {
   template <typename C>
@@ -159,5 +185,28 @@ TB_CUDA_FLOAT_OP(FloorOp, ::floorf(a), ::floor(a))
 TB_CUDA_FLOAT_OP(CeilOp, ::ceilf(a), ::ceil(a))
 TB_CUDA_FLOAT_OP(TruncOp, ::truncf(a), ::trunc(a))
 #undef TB_CUDA_FLOAT_OP
+
+// ---- complex ----
+#define TB_CUDA_COMPLEX_OP(Name, function)           \
+  struct Name {                                      \
+    template <typename R>                            \
+    __device__ Complex<R> operator()(Complex<R> a) const { \
+      return kernels::function(a);                   \
+    }                                                \
+  };
+TB_CUDA_COMPLEX_OP(ComplexExpOp, exp)
+TB_CUDA_COMPLEX_OP(ComplexLogOp, log)
+TB_CUDA_COMPLEX_OP(ComplexSqrtOp, sqrt)
+TB_CUDA_COMPLEX_OP(ComplexSinOp, sin)
+TB_CUDA_COMPLEX_OP(ComplexCosOp, cos)
+TB_CUDA_COMPLEX_OP(ComplexTanhOp, tanh)
+TB_CUDA_COMPLEX_OP(ComplexReciprocalOp, reciprocal)
+#undef TB_CUDA_COMPLEX_OP
+struct ComplexPowOp {
+  template <typename R>
+  __device__ Complex<R> operator()(Complex<R> a, Complex<R> b) const {
+    return kernels::pow(a, b);
+  }
+};
 
 }  // namespace tensorbridge::kernels::cuda

@@ -1,10 +1,10 @@
 #pragma once
-// CUDA reductions (sum, prod, max, min) over all dimensions or any subset. Values combine within
-// a warp by shuffles and across warps through shared memory. A full reduction of a
-// contiguous tensor runs in two passes (many blocks, each reading 4-element vectors in a
-// grid-stride loop, then one block over their partial results); reductions along
-// dimensions give each output a block (reduced elements adjacent in memory, or few
-// outputs) or a thread (reduced elements far apart: neighbouring threads then read
+// CUDA reductions (sum, prod, max, min; complex numbers: sum, prod) over all dimensions or any
+// subset. Values combine within a warp by shuffles and across warps through shared memory. A
+// full reduction of a contiguous tensor runs in two passes (many blocks, each reading
+// 4-element vectors in a grid-stride loop, then one block over their partial results);
+// reductions along dimensions give each output a block (reduced elements adjacent in memory,
+// or few outputs) or a thread (reduced elements far apart: neighbouring threads then read
 // neighbouring elements).
 #include <cuda_runtime.h>
 #include <math_constants.h>
@@ -58,11 +58,23 @@ struct ExtremeReduce {
 
 inline constexpr int kReduceBlock = 512;
 
+// v from the lane `offset` above (warp shuffles move 32 or 64 bits: complex numbers move as
+// their two parts).
+template <typename Acc>
+__device__ __forceinline__ Acc shuffle_down(Acc v, int offset) {
+  if constexpr (is_complex_struct_v<Acc>) {
+    return {__shfl_down_sync(0xffffffffu, v.re, offset),
+            __shfl_down_sync(0xffffffffu, v.im, offset)};
+  } else {
+    return __shfl_down_sync(0xffffffffu, v, offset);
+  }
+}
+
 // The block's combined value, valid in thread 0. Safe to call repeatedly in one kernel.
 template <typename Acc, typename R>
 __device__ Acc block_reduce(Acc v, const R& r) {
   __shared__ Acc partial[32];
-  for (int o = 16; o > 0; o >>= 1) v = r.combine(v, __shfl_down_sync(0xffffffffu, v, o));
+  for (int o = 16; o > 0; o >>= 1) v = r.combine(v, shuffle_down(v, o));
   const int lane = threadIdx.x % 32;
   const int warp = threadIdx.x / 32;
   __syncthreads();  // an earlier call's readers are done with `partial`
@@ -70,7 +82,7 @@ __device__ Acc block_reduce(Acc v, const R& r) {
   __syncthreads();
   if (warp == 0) {
     v = lane < static_cast<int>((blockDim.x + 31) / 32) ? partial[lane] : r.identity();
-    for (int o = 16; o > 0; o >>= 1) v = r.combine(v, __shfl_down_sync(0xffffffffu, v, o));
+    for (int o = 16; o > 0; o >>= 1) v = r.combine(v, shuffle_down(v, o));
   }
   return v;
 }

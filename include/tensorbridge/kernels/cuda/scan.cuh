@@ -1,7 +1,8 @@
 #pragma once
 // CUDA inclusive scans (cumsum, cumprod) along one dimension, in the CPU's accumulator
-// types (float for the 16-bit floats, int64 for integers) and the CPU's order of operations,
-// so results match the CPU's exactly for integers and up to the rounding of the device.
+// types (float for the 16-bit floats, int64 for integers, complex numbers in their own
+// precision) and the CPU's order of operations, so results match the CPU's exactly for
+// integers and up to the rounding of the device.
 //
 // Limitation: one thread scans one line, sequentially. That is fast when there are many
 // lines (thousands) and slow for a few long lines (a single line of a million elements runs
@@ -65,9 +66,11 @@ inline void scan(const char* op, const TensorBase& out, const TensorBase& x, int
   l.outer = make_offset_calculator<2>(outer, {so, si}, op);
   auto* po = static_cast<char*>(out.data_ptr());
   const auto* px = static_cast<const char*>(x.data_ptr());
-  visit_math_dtype(x.dtype(), op, [&](auto tag) {
+  visit_accumulate_dtype(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (name == "cumprod") {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, int64_t>) {
+      TB_THROW(TypeError, op, ": integers scan as int64 on CUDA, got ", x.dtype());
+    } else if (name == "cumprod") {
       scan_kernel<T, T, true><<<blocks_for(l.lines), kBlockSize, 0, stream>>>(po, px, l);
     } else {
       scan_kernel<T, T, false><<<blocks_for(l.lines), kBlockSize, 0, stream>>>(po, px, l);
