@@ -495,3 +495,20 @@ def test_random_factories_on_cuda_advance_the_generator_like_the_cpu():
     same_as_cpu(tb.randn(8, generator=a, device="cuda"), tb.randn(8, generator=b))
     with pytest.raises(RuntimeError, match="normal"):
         tb.normal(tb.zeros(2), 1.0, device="cuda")
+
+
+# ---- complex component views (stride arithmetic, no kernels) -------------------------------
+
+
+def test_complex_views_on_cuda_share_memory_and_write_through():
+    a = np.array([[1 + 2j, 3 - 4j, 5j], [-1.5 + 0j, 2 + 2j, 0j]], dtype=np.complex64)
+    d = tb.tensor(a).cuda().t()
+    re, im, pairs = d.real, d.imag, tb.view_as_real(d)
+    assert re.is_cuda and re.data_ptr() == d.data_ptr() and im.data_ptr() == d.data_ptr() + 4
+    assert re.stride() == tuple(2 * s for s in d.stride()) and pairs.shape == (3, 2, 2)
+    np.testing.assert_array_equal(re.cpu().numpy(), a.T.real)
+    np.testing.assert_array_equal(pairs.cpu().numpy()[..., 1], a.T.imag)
+    assert tb.view_as_complex(pairs).data_ptr() == d.data_ptr()
+    d.imag = 7.0
+    np.testing.assert_array_equal(d.cpu().numpy(), a.T.real + 7j)
+    np.testing.assert_array_equal(tb.complex(re, im).cpu().numpy(), d.cpu().numpy())
