@@ -63,7 +63,9 @@ void cgrad_check(const std::string& name, const ag::GradcheckFn& fn, const CxInp
   SCOPED_TRACE(name);
   try {
     EXPECT_TRUE(ag::gradcheck(fn, inputs, 1e-6, 1e-5, 1e-3));
-    if (second_order) EXPECT_TRUE(ag::gradgradcheck(fn, inputs, 1e-6, 1e-4, 1e-3));
+    if (second_order) {
+      EXPECT_TRUE(ag::gradgradcheck(fn, inputs, 1e-6, 1e-4, 1e-3));
+    }
   } catch (const std::exception& e) {
     ADD_FAILURE() << name << ": " << e.what();
   }

@@ -401,7 +401,9 @@ TEST(ComplexUnary, EdgeValuesFollowTheDefiningFormulas) {
                                 std::exp(z.real()) * std::sin(z.imag())),
                      1e-12, "expm1");
     }
-    if (z.real() == -kCxInf && std::isfinite(z.imag())) EXPECT_EQ(e[i].real(), -1.0) << z;
+    if (z.real() == -kCxInf && std::isfinite(z.imag())) {
+      EXPECT_EQ(e[i].real(), -1.0) << z;
+    }
     if (std::isnan(z.real()) || std::isnan(z.imag())) {
       EXPECT_TRUE(std::isnan(e[i].real()) || std::isnan(e[i].imag()) || z.imag() == 0) << z;
     }

@@ -363,6 +363,7 @@ GRAD_OPS = {
     "norm": lambda L, x, w: L.norm(x),
     "matmul": lambda L, x, w: x @ w.t(),
     "matmul_left": lambda L, x, w: w.t() @ x,
+    "linear": lambda L, x, w: (tb.nn.functional if L is tb else torch.nn.functional).linear(x, w, w[0]),
     "real": lambda L, x, w: x.real * 3,
     "imag": lambda L, x, w: x.imag * x.real,
     "real_fn": lambda L, x, w: L.real(x * w),

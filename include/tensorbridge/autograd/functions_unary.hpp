@@ -69,14 +69,12 @@ inline TensorBase zeros_grad(const TensorBase& g) {
   return zeros(g.shape(), g.dtype(), g.device());
 }
 
-}  // namespace detail
-
-namespace detail {
 // d|x| = sgn(x): sign for reals (piecewise constant, so not recorded), x / |x| for complex
 // numbers (differentiable, for gradients of gradients).
 inline TensorBase abs_derivative(const TensorBase& x) {
   return is_complex(x.dtype()) ? autograd::sgn(x) : ops::sign(x);
 }
+
 }  // namespace detail
 
 // ---- the table: op, what it saves, d(op)/dx times g --------------------------------------
