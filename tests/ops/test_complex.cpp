@@ -171,7 +171,7 @@ TEST(ComplexViews, ViewAsRealAndBack) {
   EXPECT_EQ(back.strides(), x.strides());
   EXPECT_EQ(back.data_ptr(), x.data_ptr());
   tb::view_as_real(base.select(0, 1)).select(-1, 1).fill_(9.0);
-  EXPECT_EQ(cx_at<c128>(base, {1, 2}), c128(7.5, 9.0));
+  EXPECT_EQ(cx_at<c128>(base, {1, 2}), c128(5.5, 9.0));  // element 5: 5.5 - 10i before
   const TensorBase zero_d = tb::view_as_real(base.select(0, 0).select(0, 0));
   EXPECT_EQ(zero_d.shape(), (Shape{2}));
 }
@@ -395,14 +395,16 @@ TEST(ComplexUnary, EdgeValuesFollowTheDefiningFormulas) {
     if (std::isinf(z.real()) && z.real() > 0 && !std::isnan(z.imag())) {
       EXPECT_EQ(l[i].real(), kCxInf) << z;
     }
-    // expm1: the imaginary part is e^x sin y; e^x cos y - 1 for the real part.
-    if (std::isfinite(z.real()) && std::isfinite(z.imag()) && std::abs(z.real()) < 700) {
+    // expm1: the imaginary part is e^x sin y; e^x cos y - 1 for the real part (where that
+    // does not cancel: small arguments are checked against the series above).
+    if (std::isfinite(z.real()) && std::isfinite(z.imag()) && std::abs(z.real()) < 700 &&
+        std::abs(z) > 1e-3) {
       expect_cx_near(e[i], c128(std::exp(z.real()) * std::cos(z.imag()) - 1.0,
                                 std::exp(z.real()) * std::sin(z.imag())),
                      1e-12, "expm1");
     }
     if (z.real() == -kCxInf && std::isfinite(z.imag())) {
-      EXPECT_EQ(e[i].real(), -1.0) << z;
+      EXPECT_NEAR(e[i].real(), -1.0, 1e-15) << z;  // e^-inf cos y - 1, to rounding
     }
     if (std::isnan(z.real()) || std::isnan(z.imag())) {
       EXPECT_TRUE(std::isnan(e[i].real()) || std::isnan(e[i].imag()) || z.imag() == 0) << z;
