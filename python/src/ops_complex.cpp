@@ -26,9 +26,9 @@ void assign_component(const TensorBase& view, py::handle value, const char* op) 
 }
 
 // out= for the functions here: checked like an in-place write; like PyTorch, no graph.
-TensorBase complex_out(const TensorBase& result, py::handle out, const char* op,
+py::object complex_out(const TensorBase& result, py::handle out, const char* op,
                        std::initializer_list<const TensorBase*> inputs) {
-  if (out.is_none()) return result;
+  if (out.is_none()) return py::cast(result);
   TB_CHECK(py::isinstance<TensorBase>(out), TypeError, op, "(): argument 'out' must be Tensor, not ",
            Py_TYPE(out.ptr())->tp_name);
   const TensorBase& target = out.cast<const TensorBase&>();
@@ -44,7 +44,7 @@ TensorBase complex_out(const TensorBase& result, py::handle out, const char* op,
   TB_CHECK(target.dtype() == result.dtype(), TypeError, op, ": expected out= of dtype ",
            result.dtype(), " but got ", target.dtype(), " (shape ", shape_str(target.shape()), ")");
   target.copy_(result);
-  return target;
+  return py::reinterpret_borrow<py::object>(out);  // out= returns the very object passed
 }
 
 }  // namespace

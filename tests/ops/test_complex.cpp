@@ -378,10 +378,24 @@ TEST(ComplexUnary, Log1pAndExpm1KeepTheDigitsOfSmallArguments) {
 TEST(ComplexUnary, EdgeValuesFollowTheDefiningFormulas) {
   const std::vector<c128> edge = cx_edge_values();
   const TensorBase x = cx_tensor(edge, {int64_t(edge.size())});
-  // PyTorch evaluates sigmoid as 1 / (1 + exp(-z)) and rsqrt as 1 / sqrt(z) (checked against
-  // torch itself in tests/python/test_complex.py); the same expressions on std::complex here.
-  check_unary_against("sigmoid", tb::sigmoid(x), edge, [](c128 z) { return c128(1) / (c128(1) + std::exp(-z)); }, 1e-15);
-  check_unary_against("rsqrt", tb::rsqrt(x), edge, [](c128 z) { return c128(1) / std::sqrt(z); }, 1e-15);
+  // PyTorch evaluates sigmoid as 1 / (1 + exp(-z)) and rsqrt as 1 / sqrt(z), dividing like
+  // NumPy (tests/python/test_complex.py checks the infinite and zero divisors against torch
+  // itself); where the divisor is finite and nonzero every complex division agrees.
+  const auto finite_divisor = [](c128 w) { return std::isfinite(std::abs(w)) && w != c128(0); };
+  std::vector<c128> sig_in, rsqrt_in;
+  for (const c128& z : edge) {
+    if (finite_divisor(c128(1) + std::exp(-z))) sig_in.push_back(z);
+    if (finite_divisor(std::sqrt(z))) rsqrt_in.push_back(z);
+  }
+  check_unary_against("sigmoid", tb::sigmoid(cx_tensor(sig_in, {int64_t(sig_in.size())})), sig_in,
+                      [](c128 z) { return c128(1) / (c128(1) + std::exp(-z)); }, 1e-15);
+  check_unary_against("rsqrt", tb::rsqrt(cx_tensor(rsqrt_in, {int64_t(rsqrt_in.size())})), rsqrt_in,
+                      [](c128 z) { return c128(1) / std::sqrt(z); }, 1e-15);
+  EXPECT_GT(sig_in.size(), edge.size() / 2);
+  // 1 / 0 is inf + NaN i, as NumPy and PyTorch divide (not NaN + NaN i).
+  const c128 r0 = tb::reciprocal(cx_tensor({c128(0, 0)}, {1})).item<c128>();
+  EXPECT_EQ(r0.real(), kCxInf);
+  EXPECT_TRUE(std::isnan(r0.imag()));
   check_unary_against("tan", tb::tan(x), edge, [](c128 z) { return std::tan(z); }, 1e-15);
   // log1p: the argument is arg(1 + z) everywhere; the modulus part is finite for finite z.
   const std::vector<c128> l = cx_values(tb::log1p(x));

@@ -15,13 +15,42 @@
 
 namespace tensorbridge::kernels::cpu {
 
-// 1 / (1 + exp(-z)), the same expression PyTorch evaluates (its poles at z = i pi (2k + 1)
-// give inf/NaN there too).
+// a / b as NumPy and PyTorch divide complex numbers (Smith's scaling, so finite operands do
+// not overflow in between): a zero divisor divides each part by zero (1 / 0 = inf + NaN i),
+// and an infinite divisor gives NaN where C's Annex G division (std::complex's operator/)
+// would give 0. Users comparing with either library see the same values.
+template <typename C>
+C numpy_divide(const C& a, const C& b) {
+  using R = typename C::value_type;
+  const R br = b.real(), bi = b.imag();
+  const R abs_br = std::abs(br), abs_bi = std::abs(bi);
+  if (abs_br >= abs_bi) {
+    if (abs_br == R(0) && abs_bi == R(0)) return C(a.real() / abs_br, a.imag() / abs_bi);
+    const R ratio = bi / br;
+    const R scale = R(1) / (br + bi * ratio);
+    return C((a.real() + a.imag() * ratio) * scale, (a.imag() - a.real() * ratio) * scale);
+  }
+  const R ratio = br / bi;
+  const R scale = R(1) / (bi + br * ratio);
+  return C((a.real() * ratio + a.imag()) * scale, (a.imag() * ratio - a.real()) * scale);
+}
+
+// 1 / (1 + exp(-z)), the expression PyTorch evaluates, with its division (NaN, not 0, where
+// exp(-z) is infinite with a nonzero imaginary part; inf/NaN at the poles z = i pi (2k + 1)).
 struct ComplexSigmoidFn {
   template <typename C>
   C operator()(const C& z) const {
     using R = typename C::value_type;
-    return C(R(1)) / (C(R(1)) + std::exp(-z));
+    return numpy_divide(C(R(1)), C(R(1)) + std::exp(-z));
+  }
+};
+
+// 1 / z with NumPy's and PyTorch's division (1 / 0 = inf + NaN i).
+struct ComplexReciprocalFn {
+  template <typename C>
+  C operator()(const C& z) const {
+    using R = typename C::value_type;
+    return numpy_divide(C(R(1)), z);
   }
 };
 
@@ -30,13 +59,13 @@ struct ComplexTanFn {
   C operator()(const C& z) const { return std::tan(z); }
 };
 
-// 1 / sqrt(z): the complex reciprocal of the principal square root (rsqrt(0) = inf + NaN i
-// and rsqrt(-0) likewise, as PyTorch's division by a complex zero gives).
+// 1 / sqrt(z): the reciprocal of the principal square root, with PyTorch's division
+// (rsqrt(0) = inf + NaN i).
 struct ComplexRsqrtFn {
   template <typename C>
   C operator()(const C& z) const {
     using R = typename C::value_type;
-    return C(R(1)) / std::sqrt(z);
+    return numpy_divide(C(R(1)), std::sqrt(z));
   }
 };
 

@@ -46,7 +46,6 @@ TB_EIGEN_ARRAY_OP(TanhOp, x.tanh())
 TB_EIGEN_ARRAY_OP(ErfOp, x.erf())
 TB_EIGEN_ARRAY_OP(FloorOp, x.floor())
 TB_EIGEN_ARRAY_OP(CeilOp, x.ceil())
-TB_EIGEN_ARRAY_OP(ReciprocalOp, x.inverse())
 // gelu(x) = x/2 (1 + erf(x / sqrt 2)), and PyTorch's tanh approximation.
 TB_EIGEN_ARRAY_OP(GeluOp, C(0.5) * x * (C(1) + (x * C(0.70710678118654752440)).erf()))
 TB_EIGEN_ARRAY_OP(GeluTanhOp,
@@ -71,6 +70,7 @@ TB_EIGEN_ARRAY_OP_OR_COMPLEX(Log1pOp, x.log1p(), ComplexLog1pFn)
 TB_EIGEN_ARRAY_OP_OR_COMPLEX(RsqrtOp, x.rsqrt(), ComplexRsqrtFn)
 TB_EIGEN_ARRAY_OP_OR_COMPLEX(TanOp, x.tan(), ComplexTanFn)
 TB_EIGEN_ARRAY_OP_OR_COMPLEX(SigmoidOp, x.logistic(), ComplexSigmoidFn)
+TB_EIGEN_ARRAY_OP_OR_COMPLEX(ReciprocalOp, x.inverse(), ComplexReciprocalFn)
 #undef TB_EIGEN_ARRAY_OP_OR_COMPLEX
 #undef TB_EIGEN_ARRAY_OP
 
