@@ -11,6 +11,7 @@
 #include "tensorbridge/interop/dlpack.hpp"
 #include "tensorbridge/interop/eigen.hpp"
 #include "tensorbridge/ops/api_elementwise.hpp"
+#include "tensorbridge/ops/api_complex.hpp"
 #include "tensorbridge/ops/api_reduce.hpp"
 #include "tensorbridge/ops/api_indexing.hpp"
 #include "tensorbridge/ops/api_linalg.hpp"

@@ -35,6 +35,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls);  // ops_elementwise.cpp
 void bind_ops_reduce_linalg(py::module_& m, TensorClass& cls);  // reductions, matmul family
 void bind_ops_indexing(py::module_& m, TensorClass& cls);  // gather/scatter, cat, sort, random
 void bind_cuda(py::module_& m, TensorClass& cls);       // cuda.cpp: tensorbridge.cuda, CUDA interface
+void bind_complex(py::module_& m, TensorClass& cls);    // ops_complex.cpp: real/imag, conj, angle, ...
 
 // ---- dtypes and devices (dtype.cpp) ---------------------------------------------------------
 // The tensorbridge.<name> object of a dtype (a borrowed, immortal reference).

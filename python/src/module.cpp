@@ -24,5 +24,6 @@ PYBIND11_MODULE(_C, m) {
   tbp::bind_optim(m);
   tbp::bind_ops_reduce_linalg(m, tensor);
   tbp::bind_ops_indexing(m, tensor);
+  tbp::bind_complex(m, tensor);
   tbp::bind_cuda(m, tensor);
 }

@@ -200,6 +200,22 @@ from ._C import (
     unbind,
     var,
 )
+# Complex numbers (ops_complex.cpp). Like torch, complex shadows Python's here.
+from ._C import (
+    angle,
+    complex,
+    conj,
+    conj_physical,
+    imag,
+    is_complex,
+    is_conj,
+    polar,
+    real,
+    resolve_conj,
+    sgn,
+    view_as_complex,
+    view_as_real,
+)
 from ._size import Size
 from . import autograd, cuda, nn, optim
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -406,4 +422,20 @@ __all__ += [
     "true_divide",
     "trunc",
     "where",
+]
+
+__all__ += [
+    "angle",
+    "complex",
+    "conj",
+    "conj_physical",
+    "imag",
+    "is_complex",
+    "is_conj",
+    "polar",
+    "real",
+    "resolve_conj",
+    "sgn",
+    "view_as_complex",
+    "view_as_real",
 ]

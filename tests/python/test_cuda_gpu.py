@@ -568,3 +568,20 @@ def test_dlpack_exchanges_complex_with_pytorch(dtype):
     assert back.data_ptr() == t.data_ptr() and back.stride() == (1, 4)
     np.testing.assert_allclose((ours.exp().cpu().numpy()), torch.exp(t).cpu().numpy(),
                                rtol=2e-5 if dtype == "complex64" else 1e-12)
+
+
+# ---- complex component views (stride arithmetic, no kernels) -------------------------------
+
+
+def test_complex_views_on_cuda_share_memory_and_write_through():
+    a = np.array([[1 + 2j, 3 - 4j, 5j], [-1.5 + 0j, 2 + 2j, 0j]], dtype=np.complex64)
+    d = tb.tensor(a).cuda().t()
+    re, im, pairs = d.real, d.imag, tb.view_as_real(d)
+    assert re.is_cuda and re.data_ptr() == d.data_ptr() and im.data_ptr() == d.data_ptr() + 4
+    assert re.stride() == tuple(2 * s for s in d.stride()) and pairs.shape == (3, 2, 2)
+    np.testing.assert_array_equal(re.cpu().numpy(), a.T.real)
+    np.testing.assert_array_equal(pairs.cpu().numpy()[..., 1], a.T.imag)
+    assert tb.view_as_complex(pairs).data_ptr() == d.data_ptr()
+    d.imag = 7.0
+    np.testing.assert_array_equal(d.cpu().numpy(), a.T.real + 7j)
+    np.testing.assert_array_equal(tb.complex(re, im).cpu().numpy(), d.cpu().numpy())

@@ -7,12 +7,14 @@
 // Formulas are written with these same differentiable functions, so with create_graph
 // they record a graph of their own (gradients of gradients).
 #include <cmath>
+#include <complex>
 #include <string_view>
 
 #include "tensorbridge/autograd/meta.hpp"
 #include "tensorbridge/autograd/saved_tensor.hpp"
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/ops/binary.hpp"
+#include "tensorbridge/ops/complex.hpp"
 #include "tensorbridge/ops/elementwise.hpp"
 #include "tensorbridge/ops/unary.hpp"
 
@@ -27,6 +29,7 @@ TensorBase pow(const TensorBase& a, const TensorBase& b);
 TensorBase pow(const TensorBase& a, const Scalar& exponent);
 TensorBase log(const TensorBase& x);  // functions_unary.hpp
 TensorBase where(const TensorBase& cond, const TensorBase& a, const TensorBase& b);
+TensorBase conj(const TensorBase& x);  // functions_complex.hpp
 
 namespace detail {
 inline Scalar negate(const Scalar& s) {
@@ -34,9 +37,17 @@ inline Scalar negate(const Scalar& s) {
   if (s.is_floating_point()) return Scalar(-s.to<double>());
   return Scalar(-s.to<int64_t>());
 }
-// g * s, skipping the multiply when s is 1.
+// Complex operands send gradients back through the conjugate of the local derivative
+// (PyTorch's convention, see functions_complex.hpp); for reals these are the identity.
+inline TensorBase conj_if_complex(const TensorBase& t) {
+  return is_complex(t.dtype()) ? autograd::conj(t) : t;
+}
+inline Scalar conj_if_complex(const Scalar& s) {
+  return s.is_complex() ? Scalar(std::conj(s.to<complex128>())) : s;
+}
+// The gradient of s * x: g * conj(s), skipping the multiply when s is 1.
 inline TensorBase scaled(const TensorBase& g, const Scalar& s) {
-  return ops::detail::is_one(s) ? g : autograd::mul(g, s);
+  return ops::detail::is_one(s) ? g : autograd::mul(g, conj_if_complex(s));
 }
 
 // The in-place form of a differentiable op: `result` (computed out of place from self, or
@@ -115,14 +126,14 @@ inline TensorBase sub(const Scalar& a, const TensorBase& b, const Scalar& alpha 
   return out;
 }
 
-// ---- mul: d(a*b) = g*b, g*a --------------------------------------------------------------
+// ---- mul: d(a*b) = g*conj(b), g*conj(a) ----------------------------------------------------
 struct MulBackward final : Node {
   SavedTensor a, b;  // each kept only when the other input needs its gradient
   const char* name() const override { return "MulBackward"; }
   GradList apply(GradList&& g) override {
     GradList out(2);
-    if (needs_input_grad(0)) out[0] = autograd::mul(g[0], b.unpack(*this));
-    if (needs_input_grad(1)) out[1] = autograd::mul(g[0], a.unpack(*this));
+    if (needs_input_grad(0)) out[0] = autograd::mul(g[0], detail::conj_if_complex(b.unpack(*this)));
+    if (needs_input_grad(1)) out[1] = autograd::mul(g[0], detail::conj_if_complex(a.unpack(*this)));
     return out;
   }
   void release_saved() override {
@@ -142,7 +153,9 @@ inline TensorBase mul(const TensorBase& a, const TensorBase& b) {
 struct MulScalarBackward final : Node {
   Scalar scale = 1;
   const char* name() const override { return "MulBackward"; }
-  GradList apply(GradList&& g) override { return {autograd::mul(g[0], scale)}; }
+  GradList apply(GradList&& g) override {
+    return {autograd::mul(g[0], detail::conj_if_complex(scale))};
+  }
 };
 inline TensorBase mul(const TensorBase& a, const Scalar& b) {
   if (!needs_grad(a)) return ops::mul(a, b);
@@ -154,15 +167,18 @@ inline TensorBase mul(const TensorBase& a, const Scalar& b) {
 }
 inline TensorBase mul(const Scalar& a, const TensorBase& b) { return autograd::mul(b, a); }
 
-// ---- div: d(a/b) = g/b, -g*a/b^2 ---------------------------------------------------------
+// ---- div: d(a/b) = g/conj(b), -g*conj(a/b^2) ---------------------------------------------
 struct DivBackward final : Node {
   SavedTensor a, b;
   const char* name() const override { return "DivBackward"; }
   GradList apply(GradList&& g) override {
     GradList out(2);
-    const TensorBase bv = b.unpack(*this);
+    const TensorBase bv = detail::conj_if_complex(b.unpack(*this));
     if (needs_input_grad(0)) out[0] = autograd::div(g[0], bv);
-    if (needs_input_grad(1)) out[1] = autograd::neg(autograd::div(autograd::mul(g[0], a.unpack(*this)), autograd::mul(bv, bv)));
+    if (needs_input_grad(1)) {
+      const TensorBase av = detail::conj_if_complex(a.unpack(*this));
+      out[1] = autograd::neg(autograd::div(autograd::mul(g[0], av), autograd::mul(bv, bv)));
+    }
     return out;
   }
   void release_saved() override {
@@ -188,12 +204,13 @@ inline TensorBase div(const TensorBase& a, const Scalar& b, std::string_view rou
   set_history(out, node);
   return out;
 }
-// s / b: d/db = -g * s / b^2 = -g * out / b
+// s / b: d/db = -g * conj(s / b^2) = -g * conj(out / b)
 struct RdivBackward final : Node {
   SavedTensor b, out;
   const char* name() const override { return "DivBackward"; }
   GradList apply(GradList&& g) override {
-    return {autograd::neg(autograd::div(autograd::mul(g[0], out.unpack(*this)), b.unpack(*this)))};
+    return {autograd::neg(autograd::div(autograd::mul(g[0], detail::conj_if_complex(out.unpack(*this))),
+                                        detail::conj_if_complex(b.unpack(*this))))};
   }
   void release_saved() override {
     b.release();
@@ -223,7 +240,8 @@ inline TensorBase neg(const TensorBase& a) {
 }
 
 // ---- pow ---------------------------------------------------------------------------------
-// d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0.
+// d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (the real
+// part of b, for complex b); complex operands get g times their conjugates.
 struct PowBackward final : Node {
   SavedTensor a, b, out;
   const char* name() const override { return "PowBackward"; }
@@ -231,11 +249,13 @@ struct PowBackward final : Node {
     GradList r(2);
     const TensorBase av = a.unpack(*this), bv = b.unpack(*this);
     if (needs_input_grad(0)) {
-      r[0] = autograd::mul(g[0], autograd::mul(bv, autograd::pow(av, autograd::sub(bv, 1.0))));
+      r[0] = autograd::mul(g[0], detail::conj_if_complex(autograd::mul(
+                                     bv, autograd::pow(av, autograd::sub(bv, 1.0)))));
     }
     if (needs_input_grad(1)) {
-      const TensorBase zero_base = ops::logical_and(ops::eq(av, 0), ops::ge(bv, 0));
-      const TensorBase term = autograd::mul(out.unpack(*this), autograd::log(av));
+      const TensorBase zero_base = ops::logical_and(ops::eq(av, 0), ops::ge(ops::real(bv), 0));
+      const TensorBase term =
+          detail::conj_if_complex(autograd::mul(out.unpack(*this), autograd::log(av)));
       r[1] = autograd::mul(g[0], autograd::where(zero_base, ops::mul(term, 0).detach(), term));
     }
     return r;
@@ -267,8 +287,9 @@ struct PowScalarExponentBackward final : Node {
     const Scalar e_minus_1 = exponent.is_complex()
                                  ? Scalar(exponent.to<complex128>() - 1.0)
                                  : Scalar(exponent.to<double>() - 1.0);
-    return {autograd::mul(autograd::mul(g[0], autograd::pow(a.unpack(*this), e_minus_1)),
-                          exponent)};
+    return {autograd::mul(
+        autograd::mul(g[0], detail::conj_if_complex(autograd::pow(a.unpack(*this), e_minus_1))),
+        detail::conj_if_complex(exponent))};
   }
   void release_saved() override { a.release(); }
 };
@@ -283,10 +304,10 @@ inline TensorBase pow(const TensorBase& a, const Scalar& exponent) {
 }
 struct PowScalarBaseBackward final : Node {
   SavedTensor out;
-  double log_base = 0;
+  Scalar log_base = 0.0;
   const char* name() const override { return "PowBackward"; }
   GradList apply(GradList&& g) override {
-    return {autograd::mul(autograd::mul(g[0], out.unpack(*this)), log_base)};
+    return {autograd::mul(g[0], detail::conj_if_complex(autograd::mul(out.unpack(*this), log_base)))};
   }
   void release_saved() override { out.release(); }
 };
@@ -295,7 +316,8 @@ inline TensorBase pow(const Scalar& base, const TensorBase& b) {
   TensorBase out = untracked([&] { return ops::pow(base, b); });
   auto node = make_node<PowScalarBaseBackward>(b);
   node->out = SavedTensor(out, 0);
-  node->log_base = std::log(base.to<double>());
+  node->log_base = base.is_complex() ? Scalar(std::log(base.to<complex128>()))
+                                     : Scalar(std::log(base.to<double>()));
   set_history(out, node);
   return out;
 }

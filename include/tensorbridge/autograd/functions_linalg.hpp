@@ -1,5 +1,6 @@
 #pragma once
-// Differentiable matrix products. For C = A @ B: dA = dC @ B^T and dB = A^T @ dC; the
+// Differentiable matrix products. For C = A @ B: dA = dC @ B^H and dB = A^H @ dC (the
+// conjugate transposes; plain transposes for real operands); the
 // engine sums the gradients of broadcast batch dimensions back (sum_to), and 1-D operands
 // of matmul go through unsqueeze/squeeze views, whose gradients the view node handles.
 #include "tensorbridge/autograd/functions_elementwise.hpp"
@@ -21,6 +22,9 @@ struct ProductBackward : Node {
     if (needs_input_grad(1)) a = SavedTensor(lhs);
     if (needs_input_grad(0)) b = SavedTensor(rhs);
   }
+  // The saved operands as the formulas use them: conjugated when complex.
+  TensorBase lhs() { return detail::conj_if_complex(a.unpack(*this)); }
+  TensorBase rhs() { return detail::conj_if_complex(b.unpack(*this)); }
   void release_saved() override {
     a.release();
     b.release();
@@ -41,8 +45,8 @@ struct MmBackward final : ProductBackward {
   const char* name() const override { return "MmBackward"; }
   GradList apply(GradList&& g) override {
     GradList out(2);
-    if (needs_input_grad(0)) out[0] = autograd::mm(g[0], b.unpack(*this).t());
-    if (needs_input_grad(1)) out[1] = autograd::mm(a.unpack(*this).t(), g[0]);
+    if (needs_input_grad(0)) out[0] = autograd::mm(g[0], rhs().t());
+    if (needs_input_grad(1)) out[1] = autograd::mm(lhs().t(), g[0]);
     return out;
   }
 };
@@ -56,8 +60,8 @@ struct MatmulBackward final : ProductBackward {
   const char* name() const override { return "MatmulBackward"; }
   GradList apply(GradList&& g) override {
     GradList out(2);
-    if (needs_input_grad(0)) out[0] = autograd::matmul(g[0], b.unpack(*this).mT());
-    if (needs_input_grad(1)) out[1] = autograd::matmul(a.unpack(*this).mT(), g[0]);
+    if (needs_input_grad(0)) out[0] = autograd::matmul(g[0], rhs().mT());
+    if (needs_input_grad(1)) out[1] = autograd::matmul(lhs().mT(), g[0]);
     return out;
   }
 };
@@ -78,8 +82,8 @@ struct MvBackward final : ProductBackward {
   const char* name() const override { return "MvBackward"; }
   GradList apply(GradList&& g) override {
     GradList out(2);
-    if (needs_input_grad(0)) out[0] = autograd::mul(g[0].unsqueeze(1), b.unpack(*this).unsqueeze(0));
-    if (needs_input_grad(1)) out[1] = autograd::mv(a.unpack(*this).t(), g[0]);
+    if (needs_input_grad(0)) out[0] = autograd::mul(g[0].unsqueeze(1), rhs().unsqueeze(0));
+    if (needs_input_grad(1)) out[1] = autograd::mv(lhs().t(), g[0]);
     return out;
   }
 };
@@ -93,8 +97,8 @@ struct DotBackward final : ProductBackward {
   const char* name() const override { return "DotBackward"; }
   GradList apply(GradList&& g) override {
     GradList out(2);
-    if (needs_input_grad(0)) out[0] = autograd::mul(b.unpack(*this), g[0]);
-    if (needs_input_grad(1)) out[1] = autograd::mul(a.unpack(*this), g[0]);
+    if (needs_input_grad(0)) out[0] = autograd::mul(rhs(), g[0]);
+    if (needs_input_grad(1)) out[1] = autograd::mul(lhs(), g[0]);
     return out;
   }
 };
@@ -107,8 +111,8 @@ struct OuterBackward final : ProductBackward {
   const char* name() const override { return "OuterBackward"; }
   GradList apply(GradList&& g) override {
     GradList out(2);
-    if (needs_input_grad(0)) out[0] = autograd::mv(g[0], b.unpack(*this));
-    if (needs_input_grad(1)) out[1] = autograd::mv(g[0].t(), a.unpack(*this));
+    if (needs_input_grad(0)) out[0] = autograd::mv(g[0], rhs());
+    if (needs_input_grad(1)) out[1] = autograd::mv(g[0].t(), lhs());
     return out;
   }
 };
@@ -125,8 +129,12 @@ struct AddmmBackward final : Node {
   GradList apply(GradList&& g) override {
     GradList out(3);
     if (needs_input_grad(0)) out[0] = detail::scaled(g[0], beta);
-    if (needs_input_grad(1)) out[1] = detail::scaled(autograd::mm(g[0], m2.unpack(*this).t()), alpha);
-    if (needs_input_grad(2)) out[2] = detail::scaled(autograd::mm(m1.unpack(*this).t(), g[0]), alpha);
+    if (needs_input_grad(1)) {
+      out[1] = detail::scaled(autograd::mm(g[0], detail::conj_if_complex(m2.unpack(*this)).t()), alpha);
+    }
+    if (needs_input_grad(2)) {
+      out[2] = detail::scaled(autograd::mm(detail::conj_if_complex(m1.unpack(*this)).t(), g[0]), alpha);
+    }
     return out;
   }
   void release_saved() override {

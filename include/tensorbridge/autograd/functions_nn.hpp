@@ -95,9 +95,10 @@ struct LinearBackward final : Node {
   GradList apply(GradList&& grads) override {
     const TensorBase& g = grads[0];
     GradList out(3);
-    if (needs_input_grad(0)) out[0] = autograd::matmul(g, w.unpack(*this));
+    // Complex operands: their conjugates (functions_complex.hpp).
+    if (needs_input_grad(0)) out[0] = autograd::matmul(g, detail::conj_if_complex(w.unpack(*this)));
     if (needs_input_grad(1)) {
-      const TensorBase xv = x.unpack(*this);
+      const TensorBase xv = detail::conj_if_complex(x.unpack(*this));
       const int64_t in = xv.shape().back();
       const int64_t features = g.shape().back();
       out[1] = autograd::mm(g.reshape({-1, features}).t(), xv.reshape({-1, in}));

@@ -14,6 +14,7 @@
 
 #include "tensorbridge/autograd/functions_elementwise.hpp"
 #include "tensorbridge/autograd/functions_index.hpp"
+#include "tensorbridge/autograd/functions_unary.hpp"
 #include "tensorbridge/autograd/meta.hpp"
 #include "tensorbridge/autograd/saved_tensor.hpp"
 #include "tensorbridge/ops/reduce.hpp"
@@ -110,12 +111,15 @@ inline TensorBase mean(const TensorBase& x, const Dims& dims = {}, bool keepdim 
       });
 }
 // Zeros handled exactly: with one zero in a slice only that element gets a gradient (the
-// product of the others); with two or more, none does.
+// product of the others); with two or more, none does. Complex inputs: the same formula on
+// conj(x) and conj(y) (prod(conj x) = conj(prod x)), which gives g * conj(d prod/dx).
 inline TensorBase prod(const TensorBase& x, const Dims& dims = {}, bool keepdim = false,
                        std::optional<DType> dtype = std::nullopt) {
   return detail::record_reduce(
       "ProdBackward", x, true, true, [&] { return ops::prod(x, dims, keepdim, dtype); },
-      [dims, keepdim](const TensorBase& g, const TensorBase& x, const TensorBase& y) {
+      [dims, keepdim](const TensorBase& g, const TensorBase& x_in, const TensorBase& y_in) {
+        const TensorBase x = detail::conj_if_complex(x_in);
+        const TensorBase y = detail::conj_if_complex(y_in);
         const Shape& shape = x.shape();
         const TensorBase gy = detail::expand_back(autograd::mul(g, y), shape, dims, keepdim);
         const TensorBase is_zero = ops::eq(x, 0);
@@ -245,14 +249,17 @@ inline TensorBase norm(const TensorBase& x, double p = 2, const Dims& dims = {},
       [p, dims, keepdim](const TensorBase& g, const TensorBase& x, const TensorBase& y) {
         const Shape& shape = x.shape();
         if (p == 0) return ops::mul(x, 0);
-        if (p == 1) return autograd::mul(detail::expand_back(g, shape, dims, keepdim), ops::sign(x));
+        if (p == 1) {
+          return autograd::mul(detail::expand_back(g, shape, dims, keepdim),
+                               detail::abs_derivative(x));
+        }
         if (std::isinf(p)) {
           const TensorBase ax = autograd::abs(x);
           const TensorBase hit =
               ops::eq(ax, detail::expand_back(y, shape, dims, keepdim)).to(g.dtype());
           const TensorBase share = ops::div(hit, ops::sum(hit, dims, true).expand(shape));
           return autograd::mul(autograd::mul(detail::expand_back(g, shape, dims, keepdim), share),
-                               ops::sign(x));
+                               detail::abs_derivative(x));
         }
         // d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1); 0 where the norm is 0.
         const TensorBase ye = detail::expand_back(y, shape, dims, keepdim);
@@ -301,15 +308,17 @@ inline TensorBase cumsum(const TensorBase& x, int64_t dim, std::optional<DType> 
         return autograd::cumsum(g.flip({dim}), dim).flip({dim});
       });
 }
-// d cumprod (inputs without zeros): reversed cumsum of g * out, divided by x.
+// d cumprod (inputs without zeros): reversed cumsum of g * out, divided by x (conjugated
+// for complex inputs).
 inline TensorBase cumprod(const TensorBase& x, int64_t dim,
                           std::optional<DType> dtype = std::nullopt) {
   return detail::record_reduce(
       "CumprodBackward", x, true, true, [&] { return ops::cumprod(x, dim, dtype); },
       [dim](const TensorBase& g, const TensorBase& x, const TensorBase& y) {
         if (g.dim() == 0) return g;
-        const TensorBase rev = autograd::cumsum(autograd::mul(g, y).flip({dim}), dim).flip({dim});
-        return autograd::div(rev, x);
+        const TensorBase yc = detail::conj_if_complex(y);
+        const TensorBase rev = autograd::cumsum(autograd::mul(g, yc).flip({dim}), dim).flip({dim});
+        return autograd::div(rev, detail::conj_if_complex(x));
       });
 }
 

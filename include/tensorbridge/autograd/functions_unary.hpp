@@ -24,6 +24,7 @@ TensorBase cos(const TensorBase& x);
 TensorBase exp(const TensorBase& x);
 TensorBase tanh(const TensorBase& x);
 TensorBase erf(const TensorBase& x);
+TensorBase sgn(const TensorBase& x);  // functions_complex.hpp
 
 namespace detail {
 
@@ -68,9 +69,16 @@ inline TensorBase zeros_grad(const TensorBase& g) {
   return zeros(g.shape(), g.dtype(), g.device());
 }
 
+// d|x| = sgn(x): sign for reals (piecewise constant, so not recorded), x / |x| for complex
+// numbers (differentiable, for gradients of gradients).
+inline TensorBase abs_derivative(const TensorBase& x) {
+  return is_complex(x.dtype()) ? autograd::sgn(x) : ops::sign(x);
+}
+
 }  // namespace detail
 
 // ---- the table: op, what it saves, d(op)/dx times g --------------------------------------
+// For complex x, holomorphic ops send back g * conj(d(op)/dx) (functions_complex.hpp).
 #define TB_AUTOGRAD_UNARY(op, Name, save, formula)                                             \
   inline TensorBase op(const TensorBase& x) {                                                   \
     return detail::record_unary(                                                               \
@@ -88,32 +96,39 @@ inline TensorBase zeros_grad(const TensorBase& g) {
     return detail::rebase_inplace(x, autograd::op(copy ? x.clone() : x), #op "_");             \
   }
 
-TB_AUTOGRAD_UNARY(abs, "AbsBackward", Input, autograd::mul(g, ops::sign(x)))
-TB_AUTOGRAD_UNARY(exp, "ExpBackward", Output, autograd::mul(g, y))
-TB_AUTOGRAD_UNARY(expm1, "Expm1Backward", Output, autograd::mul(g, autograd::add(y, 1.0)))
-TB_AUTOGRAD_UNARY(log, "LogBackward", Input, autograd::div(g, x))
-TB_AUTOGRAD_UNARY(log1p, "Log1pBackward", Input, autograd::div(g, autograd::add(x, 1.0)))
+TB_AUTOGRAD_UNARY(abs, "AbsBackward", Input, autograd::mul(g, detail::abs_derivative(x)))
+TB_AUTOGRAD_UNARY(exp, "ExpBackward", Output, autograd::mul(g, detail::conj_if_complex(y)))
+TB_AUTOGRAD_UNARY(expm1, "Expm1Backward", Output,
+                  autograd::mul(g, detail::conj_if_complex(autograd::add(y, 1.0))))
+TB_AUTOGRAD_UNARY(log, "LogBackward", Input, autograd::div(g, detail::conj_if_complex(x)))
+TB_AUTOGRAD_UNARY(log1p, "Log1pBackward", Input,
+                  autograd::div(g, detail::conj_if_complex(autograd::add(x, 1.0))))
 TB_AUTOGRAD_UNARY(log2, "Log2Backward", Input, autograd::div(g, autograd::mul(x, std::log(2.0))))
 TB_AUTOGRAD_UNARY(log10, "Log10Backward", Input,
                   autograd::div(g, autograd::mul(x, std::log(10.0))))
-TB_AUTOGRAD_UNARY(sqrt, "SqrtBackward", Output, autograd::div(g, autograd::mul(y, 2.0)))
+TB_AUTOGRAD_UNARY(sqrt, "SqrtBackward", Output,
+                  autograd::div(g, detail::conj_if_complex(autograd::mul(y, 2.0))))
 TB_AUTOGRAD_UNARY(rsqrt, "RsqrtBackward", Output,
-                  autograd::mul(g, autograd::mul(autograd::mul(autograd::mul(y, y), y), -0.5)))
-TB_AUTOGRAD_UNARY(sin, "SinBackward", Input, autograd::mul(g, autograd::cos(x)))
-TB_AUTOGRAD_UNARY(cos, "CosBackward", Input, autograd::neg(autograd::mul(g, autograd::sin(x))))
+                  autograd::mul(g, detail::conj_if_complex(autograd::mul(
+                                       autograd::mul(autograd::mul(y, y), y), -0.5))))
+TB_AUTOGRAD_UNARY(sin, "SinBackward", Input,
+                  autograd::mul(g, detail::conj_if_complex(autograd::cos(x))))
+TB_AUTOGRAD_UNARY(cos, "CosBackward", Input,
+                  autograd::neg(autograd::mul(g, detail::conj_if_complex(autograd::sin(x)))))
 TB_AUTOGRAD_UNARY(tan, "TanBackward", Output,
-                  autograd::mul(g, autograd::add(autograd::mul(y, y), 1.0)))
+                  autograd::mul(g, detail::conj_if_complex(autograd::add(autograd::mul(y, y), 1.0))))
 TB_AUTOGRAD_UNARY(tanh, "TanhBackward", Output,
-                  autograd::mul(g, autograd::sub(1.0, autograd::mul(y, y))))
+                  autograd::mul(g, detail::conj_if_complex(autograd::sub(1.0, autograd::mul(y, y)))))
 TB_AUTOGRAD_UNARY(sigmoid, "SigmoidBackward", Output,
-                  autograd::mul(g, autograd::mul(y, autograd::sub(1.0, y))))
+                  autograd::mul(g, detail::conj_if_complex(autograd::mul(y, autograd::sub(1.0, y)))))
 TB_AUTOGRAD_UNARY(relu, "ReluBackward", Output, autograd::mul(g, ops::gt(y, 0)))
 TB_AUTOGRAD_UNARY(erf, "ErfBackward", Input,
                   autograd::mul(g, autograd::mul(autograd::exp(autograd::neg(autograd::mul(x, x))),
                                                  2.0 / std::sqrt(detail::kPi))))
 TB_AUTOGRAD_UNARY(reciprocal, "ReciprocalBackward", Output,
-                  autograd::neg(autograd::mul(g, autograd::mul(y, y))))
-TB_AUTOGRAD_UNARY(square, "SquareBackward", Input, autograd::mul(g, autograd::mul(x, 2.0)))
+                  autograd::neg(autograd::mul(g, detail::conj_if_complex(autograd::mul(y, y)))))
+TB_AUTOGRAD_UNARY(square, "SquareBackward", Input,
+                  autograd::mul(g, detail::conj_if_complex(autograd::mul(x, 2.0))))
 // Piecewise constant: the gradient is zero (PyTorch returns zeros, not None).
 TB_AUTOGRAD_UNARY(sign, "SignBackward", Nothing, detail::zeros_grad(g))
 TB_AUTOGRAD_UNARY(floor, "FloorBackward", Nothing, detail::zeros_grad(g))
@@ -221,3 +236,6 @@ using ops::logical_not;
 using ops::logical_not_;
 
 }  // namespace tensorbridge::autograd
+
+// The complex ops (sgn, used by abs's formula, is defined there).
+#include "tensorbridge/autograd/functions_complex.hpp"

@@ -37,6 +37,9 @@ inline std::pair<std::vector<Edge>, std::vector<TensorBase>> make_roots(
       TB_CHECK(out.numel() == 1, Error, op,
                ": grad can be implicitly created only for scalar outputs (output ", i,
                " has shape ", shape_str(out.shape()), ")");
+      TB_CHECK(!is_complex(out.dtype()), Error, op,
+               ": grad can be implicitly created only for real scalar outputs but got ",
+               out.dtype(), " (output ", i, ")");
       g = ones_like(out);
     } else {
       TB_CHECK(g.shape() == out.shape(), ValueError, op, ": Mismatch in shape: grad_output[",

@@ -145,6 +145,12 @@ inline TensorBase square_impl(const TensorBase& x, bool in_place) {
                                                         Fixed1<kernels::cpu::SquareFn>{});
 }
 
+inline void check_not_complex_sign(const TensorBase& x, const char* op) {
+  TB_CHECK(!is_complex(x.dtype()), TypeError, op, ": unlike NumPy, sign is not intended to "
+           "support complex numbers (dtype ", x.dtype(), ", shape ", shape_str(x.shape()),
+           ", device ", x.device(), "); please use sgn instead");
+}
+
 inline DType clamp_dtype(const TensorBase& x, const std::optional<Scalar>& lo,
                          const std::optional<Scalar>& hi, const char* op) {
   TB_CHECK(lo || hi, ValueError, op, ": at least one of 'min' or 'max' must not be None");
@@ -170,25 +176,24 @@ inline DType clamp_dtype(const TensorBase& x, const std::optional<Scalar>& lo,
   TB_DEFINE_UNARY_OP(op, kinds, ToFloat, detail::Fixed1<kernels::cpu::Op>)
 
 TB_FLOAT_UNARY(exp, ExpOp, kFloatKind | kComplexKind)
-TB_FLOAT_UNARY(expm1, Expm1Op, kFloatKind)
+TB_FLOAT_UNARY(expm1, Expm1Op, kFloatKind | kComplexKind)
 TB_FLOAT_UNARY(log, LogOp, kFloatKind | kComplexKind)
-TB_FLOAT_UNARY(log1p, Log1pOp, kFloatKind)
+TB_FLOAT_UNARY(log1p, Log1pOp, kFloatKind | kComplexKind)
 TB_FLOAT_UNARY(log2, Log2Op, kFloatKind)
 TB_FLOAT_UNARY(log10, Log10Op, kFloatKind)
 TB_FLOAT_UNARY(sqrt, SqrtOp, kFloatKind | kComplexKind)
-TB_FLOAT_UNARY(rsqrt, RsqrtOp, kFloatKind)
+TB_FLOAT_UNARY(rsqrt, RsqrtOp, kFloatKind | kComplexKind)
 TB_FLOAT_UNARY(sin, SinOp, kFloatKind | kComplexKind)
 TB_FLOAT_UNARY(cos, CosOp, kFloatKind | kComplexKind)
-TB_FLOAT_UNARY(tan, TanOp, kFloatKind)
+TB_FLOAT_UNARY(tan, TanOp, kFloatKind | kComplexKind)
 TB_FLOAT_UNARY(tanh, TanhOp, kFloatKind | kComplexKind)
-TB_FLOAT_UNARY(sigmoid, SigmoidOp, kFloatKind)
+TB_FLOAT_UNARY(sigmoid, SigmoidOp, kFloatKind | kComplexKind)
 TB_FLOAT_UNARY(erf, ErfOp, kFloatKind)
 TB_FLOAT_UNARY(reciprocal, ReciprocalOp, kFloatKind | kComplexKind)
 #undef TB_FLOAT_UNARY
 
 TB_DEFINE_UNARY_OP(neg, kIntKind | kFloatKind | kComplexKind, Same,
                    detail::Fixed1<kernels::cpu::NegFn>)
-TB_DEFINE_UNARY_OP(sign, kRealKinds, Same, detail::Fixed1<kernels::cpu::SignFn>)
 TB_DEFINE_UNARY_OP(relu, kIntKind | kFloatKind, Same, detail::Fixed1<kernels::cpu::ReluFn>)
 TB_DEFINE_UNARY_OP(floor, kIntKind | kFloatKind, Same, detail::RoundingMake<kernels::cpu::FloorOp>)
 TB_DEFINE_UNARY_OP(ceil, kIntKind | kFloatKind, Same, detail::RoundingMake<kernels::cpu::CeilOp>)
@@ -209,6 +214,19 @@ inline const TensorBase& abs_(const TensorBase& x) {
            "tensors (dtype ", x.dtype(), ", shape ", shape_str(x.shape()), ")");
   detail::unary_op<kIntKind | kFloatKind>("abs_", detail::UnaryRule::Same, true, x,
                                           detail::Fixed1<kernels::cpu::AbsFn>{});
+  return x;
+}
+
+// sign: -1, 0 or 1. Like PyTorch (and unlike NumPy) not for complex numbers: sgn is.
+inline TensorBase sign(const TensorBase& x) {
+  detail::check_not_complex_sign(x, "sign");
+  return detail::unary_op<kRealKinds>("sign", detail::UnaryRule::Same, false, x,
+                                      detail::Fixed1<kernels::cpu::SignFn>{});
+}
+inline const TensorBase& sign_(const TensorBase& x) {
+  detail::check_not_complex_sign(x, "sign_");
+  detail::unary_op<kRealKinds>("sign_", detail::UnaryRule::Same, true, x,
+                               detail::Fixed1<kernels::cpu::SignFn>{});
   return x;
 }
 

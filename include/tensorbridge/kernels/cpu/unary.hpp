@@ -18,6 +18,7 @@
 #include <immintrin.h>
 #endif
 
+#include "tensorbridge/kernels/cpu/complex_math.hpp"
 #include "tensorbridge/kernels/cpu/elementwise.hpp"
 #include "tensorbridge/kernels/cpu/scalar_math.hpp"
 #include "tensorbridge/kernels/scalar_math.hpp"
@@ -36,26 +37,41 @@ struct EigenArrayOp {};
       return expression;                            \
     }                                               \
   };
-TB_EIGEN_ARRAY_OP(Expm1Op, x.expm1())
 TB_EIGEN_ARRAY_OP(LogOp, x.log())
-TB_EIGEN_ARRAY_OP(Log1pOp, x.log1p())
 TB_EIGEN_ARRAY_OP(Log2Op, x.log2())
 TB_EIGEN_ARRAY_OP(Log10Op, x.log10())
-TB_EIGEN_ARRAY_OP(RsqrtOp, x.rsqrt())
 TB_EIGEN_ARRAY_OP(SinOp, x.sin())
 TB_EIGEN_ARRAY_OP(CosOp, x.cos())
-TB_EIGEN_ARRAY_OP(TanOp, x.tan())
 TB_EIGEN_ARRAY_OP(TanhOp, x.tanh())
-TB_EIGEN_ARRAY_OP(SigmoidOp, x.logistic())
 TB_EIGEN_ARRAY_OP(ErfOp, x.erf())
 TB_EIGEN_ARRAY_OP(FloorOp, x.floor())
 TB_EIGEN_ARRAY_OP(CeilOp, x.ceil())
-TB_EIGEN_ARRAY_OP(ReciprocalOp, x.inverse())
 // gelu(x) = x/2 (1 + erf(x / sqrt 2)), and PyTorch's tanh approximation.
 TB_EIGEN_ARRAY_OP(GeluOp, C(0.5) * x * (C(1) + (x * C(0.70710678118654752440)).erf()))
 TB_EIGEN_ARRAY_OP(GeluTanhOp,
                   C(0.5) * x *
                       (C(1) + (C(0.79788456080286535588) * (x + C(0.044715) * x.cube())).tanh()))
+// Ops whose complex form Eigen lacks (or computes without PyTorch's care): complex rows run
+// the per-element functor of kernels/cpu/complex_math.hpp, real rows the packet math.
+#define TB_EIGEN_ARRAY_OP_OR_COMPLEX(Name, expression, ComplexFn)         \
+  struct Name : EigenArrayOp {                                          \
+    template <typename A>                                               \
+    auto operator()(const A& x) const {                                 \
+      using C = typename A::Scalar;                                     \
+      if constexpr (is_complex_v<C>) {                                  \
+        return x.unaryExpr(ComplexFn{});                                \
+      } else {                                                          \
+        return expression;                                              \
+      }                                                                 \
+    }                                                                   \
+  };
+TB_EIGEN_ARRAY_OP_OR_COMPLEX(Expm1Op, x.expm1(), ComplexExpm1Fn)
+TB_EIGEN_ARRAY_OP_OR_COMPLEX(Log1pOp, x.log1p(), ComplexLog1pFn)
+TB_EIGEN_ARRAY_OP_OR_COMPLEX(RsqrtOp, x.rsqrt(), ComplexRsqrtFn)
+TB_EIGEN_ARRAY_OP_OR_COMPLEX(TanOp, x.tan(), ComplexTanFn)
+TB_EIGEN_ARRAY_OP_OR_COMPLEX(SigmoidOp, x.logistic(), ComplexSigmoidFn)
+TB_EIGEN_ARRAY_OP_OR_COMPLEX(ReciprocalOp, x.inverse(), ComplexReciprocalFn)
+#undef TB_EIGEN_ARRAY_OP_OR_COMPLEX
 #undef TB_EIGEN_ARRAY_OP
 
 // Square roots rounded correctly, as NumPy and PyTorch give them: Eigen's packet sqrt under
