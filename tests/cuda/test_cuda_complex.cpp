@@ -9,10 +9,15 @@
 // numbers; gradients through complex graphs. Strided, transposed, flipped, large, empty and
 // 0-d tensors throughout.
 //
+// The complex API (sigmoid, tan, rsqrt, log1p, expm1, reciprocal, conj_physical, sgn, angle,
+// and angle of real dtypes) on ordinary and edge values, strided, transposed, empty and 0-d
+// inputs, in place, and its errors.
+//
 // The device math is kernels/complex_math.hpp, also run on the host in
-// tests/ops/test_complex_math.cpp; where the CPU's vectorized sqrt and reciprocal deviate from
-// libstdc++ on edge values (see there), the device follows libstdc++, so those two ops are
-// compared on edge values with std::complex. Skips without a GPU.
+// tests/ops/test_complex_math.cpp (the complex API is the CPU kernels' own definition there);
+// where the CPU's vectorized sqrt deviates from libstdc++ on edge values (see there), the
+// device follows libstdc++, so sqrt is compared on edge values with std::complex. Skips
+// without a GPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -30,6 +35,7 @@
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/cuda/cuda.hpp"
 #include "tensorbridge/ops/binary.hpp"
+#include "tensorbridge/ops/complex.hpp"
 #include "tensorbridge/ops/indexing.hpp"
 #include "tensorbridge/ops/linalg.hpp"
 #include "tensorbridge/ops/reduce.hpp"
@@ -359,18 +365,16 @@ TEST(CudaComplex, FunctionsMatchTheCpu) {
       tbtest::expect_close(ops::abs(lx.cuda(0)), ops::abs(lx), tol, 0);
       EXPECT_EQ(ops::abs(lx.cuda(0)).dtype(), real_of(d));
     }
-    // Edge values: the special values the CPU gives (sqrt and reciprocal: libstdc++'s, see the
-    // file comment), within the device's rounding elsewhere.
+    // Edge values: the special values the CPU gives (sqrt: libstdc++'s, see the file comment),
+    // within the device's rounding elsewhere. reciprocal is NumPy's division on both devices.
     const TensorBase e = edge_column(d);
     for (const auto& [name, f] : functions) {
       SCOPED_TRACE(name);
-      const std::string n(name);
-      if (n == "sqrt" || n == "reciprocal") continue;
+      if (std::string(name) == "sqrt") continue;
       expect_complex_close(f(e.cuda(0)), f(e), tol, subnormal_slack(d));
     }
     expect_complex_close(ops::sqrt(e.cuda(0)), map_std(e, [](auto z) { return std::sqrt(z); }),
                          tol, subnormal_slack(d));
-    expect_complex_close(ops::reciprocal(e.cuda(0)), ops::div(1, e), tol, subnormal_slack(d));
     tbtest::expect_close(ops::abs(e.cuda(0)), ops::abs(e), tol, subnormal_slack(d));
     for (Unary p : {&ops::isnan, &ops::isinf, &ops::isfinite}) {
       expect_same_integers(p(e.cuda(0)), p(e));
@@ -384,6 +388,102 @@ TEST(CudaComplex, FunctionsMatchTheCpu) {
     EXPECT_THROW(ops::abs_(x.cuda(0)), tb::TypeError);
     EXPECT_THROW(ops::abs_(x), tb::TypeError);
   }
+}
+
+// ---- the complex API: the CPU kernels' own functions, on the device ------------------------
+
+using InPlace = const TensorBase& (*)(const TensorBase&);
+
+TEST(CudaComplex, ComplexApiMatchesTheCpu) {
+  TB_REQUIRE_GPU();
+  const std::vector<std::pair<const char*, Unary>> functions = {
+      {"sigmoid", &ops::sigmoid}, {"tan", &ops::tan},     {"rsqrt", &ops::rsqrt},
+      {"log1p", &ops::log1p},     {"expm1", &ops::expm1}, {"reciprocal", &ops::reciprocal},
+      {"conj_physical", &ops::conj_physical}, {"sgn", &ops::sgn}};
+  const std::vector<std::pair<const char*, InPlace>> in_place = {
+      {"sigmoid_", &ops::sigmoid_}, {"tan_", &ops::tan_},     {"rsqrt_", &ops::rsqrt_},
+      {"log1p_", &ops::log1p_},     {"expm1_", &ops::expm1_}, {"reciprocal_", &ops::reciprocal_},
+      {"conj_physical_", &ops::conj_physical_}, {"sgn_", &ops::sgn_}};
+  for (DType d : kComplex) {
+    SCOPED_TRACE(tb::dtype_name(d));
+    const double tol = complex_tolerance(d);
+    // Ordinary values (small ones too: log1p and expm1 exist for them), in every layout, and
+    // strided views made on the device (transposed, flipped, every other column).
+    const TensorBase x = complex_values({9, 7}, d, -4, 4, 7);
+    const TensorBase small = ops::mul(complex_values({5, 6}, d, -1, 1, 8), tb::Scalar(1e-6));
+    std::vector<std::pair<TensorBase, TensorBase>> inputs;  // (on the GPU, on the CPU)
+    for (const TensorBase& lx : layouts(x)) inputs.emplace_back(lx.cuda(0), lx);
+    inputs.emplace_back(x.cuda(0).t(), x.t());
+    inputs.emplace_back(x.cuda(0).flip({1}), x.flip({1}));
+    inputs.emplace_back(x.cuda(0).slice(1, 0, 7, 2), x.slice(1, 0, 7, 2));
+    inputs.emplace_back(small.cuda(0), small);
+    inputs.emplace_back(edge_column(d).cuda(0), edge_column(d));
+    inputs.emplace_back(tb::empty({0, 3}, d).cuda(0), tb::empty({0, 3}, d));
+    const TensorBase scalar = complex_values({}, d, -2, 2, 9);
+    inputs.emplace_back(scalar.cuda(0), scalar);
+    for (const auto& [g, c] : inputs) {
+      SCOPED_TRACE(tb::shape_str(c.shape()));
+      for (const auto& [name, f] : functions) {
+        SCOPED_TRACE(name);
+        expect_complex_close(f(g), f(c), tol, subnormal_slack(d));
+      }
+      const TensorBase angle = ops::angle(g);
+      EXPECT_EQ(angle.dtype(), real_of(d));
+      tbtest::expect_close(angle, ops::angle(c), tol, subnormal_slack(d));
+    }
+    // In place, on a transposed view of a device tensor.
+    for (const auto& [name, f] : in_place) {
+      SCOPED_TRACE(name);
+      const TensorBase g = x.cuda(0);
+      const TensorBase c = x.clone();
+      const TensorBase gt = g.t();
+      EXPECT_EQ(&f(gt), &gt);  // returns its argument, written through the view
+      f(c.t());
+      expect_complex_close(g, c, tol, subnormal_slack(d));
+    }
+  }
+}
+
+TEST(CudaComplex, AngleOfRealDtypesMatchesTheCpu) {
+  TB_REQUIRE_GPU();
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  const TensorBase edges = tb::from_vector<double>({-0.0, 0.0, -1.0, 2.0, nan, inf, -inf, -1e-310},
+                                                   {8});
+  for (DType d : {DType::Float32, DType::Float64, DType::Float16, DType::BFloat16}) {
+    SCOPED_TRACE(tb::dtype_name(d));
+    const TensorBase x = tbtest::values({6, 5}, DType::Float64, -3, 3, 11).to(d);
+    for (const TensorBase& c : {x, TensorBase(x.t()), edges.to(d), tb::empty({0}, d)}) {
+      const TensorBase g = ops::angle(c.cuda(0));
+      EXPECT_EQ(g.dtype(), d);
+      tbtest::expect_close(g, ops::angle(c), 0, 0);  // pi or 0: exact
+    }
+  }
+  // Integers and bool compute in float32, as on the CPU; conj of a real tensor is itself.
+  const TensorBase ints = tb::from_vector<int32_t>({-3, 0, 4, -1}, {2, 2});
+  tbtest::expect_close(ops::angle(ints.cuda(0)), ops::angle(ints), 0, 0);
+  EXPECT_EQ(ops::angle(ints.cuda(0)).dtype(), DType::Float32);
+  const TensorBase r = ints.cuda(0).to(DType::Float64);
+  EXPECT_EQ(ops::conj_physical(r).data_ptr(), r.data_ptr());
+  tbtest::expect_close(ops::sgn(r), ops::sign(ints.to(DType::Float64)), 0, 0);
+}
+
+TEST(CudaComplex, ComplexApiErrorsNameOpDtypeAndDevice) {
+  TB_REQUIRE_GPU();
+  // In place into an integer tensor: the float result does not fit, on either device.
+  const TensorBase ints = tb::from_vector<int32_t>({1, 2, 3}, {3});
+  const std::vector<std::pair<const char*, InPlace>> refused = {
+      {"sigmoid_", &ops::sigmoid_}, {"rsqrt_", &ops::rsqrt_}, {"expm1_", &ops::expm1_}};
+  for (const auto& [name, f] : refused) {
+    const std::string on_gpu = error_of<tb::TypeError>([&] { f(ints.cuda(0)); });
+    const std::string on_cpu = error_of<tb::TypeError>([&] { f(ints); });
+    EXPECT_NE(on_gpu.find(name), std::string::npos) << on_gpu;
+    EXPECT_NE(on_gpu.find("int32"), std::string::npos) << on_gpu;
+    EXPECT_NE(on_cpu.find(name), std::string::npos) << on_cpu;
+  }
+  // sign is real-only: complex numbers take sgn.
+  const TensorBase c = complex_values({4}, DType::Complex128).cuda(0);
+  const std::string sign = error_of<tb::TypeError>([&] { ops::sign(c); });
+  EXPECT_NE(sign.find("complex128"), std::string::npos) << sign;
 }
 
 // ---- reductions ------------------------------------------------------------------------------
@@ -561,11 +661,9 @@ TEST(CudaComplex, OpsTheCpuRefusesAreRefusedWithTheSameError) {
       {"floor_divide", [](const TensorBase& t) { ops::floor_divide(t, t); }},
       {"atan2", [](const TensorBase& t) { ops::atan2(t, t); }},
       {"bitwise_and", [](const TensorBase& t) { ops::bitwise_and(t, t); }},
-      {"sigmoid", [](const TensorBase& t) { ops::sigmoid(t); }},
       {"relu", [](const TensorBase& t) { ops::relu(t); }},
       {"floor", [](const TensorBase& t) { ops::floor(t); }},
       {"sign", [](const TensorBase& t) { ops::sign(t); }},
-      {"expm1", [](const TensorBase& t) { ops::expm1(t); }},
       {"amax", [](const TensorBase& t) { ops::amax(t); }},
       {"argmax", [](const TensorBase& t) { ops::argmax(t); }},
       {"sort", [](const TensorBase& t) { ops::sort(t); }},

@@ -3,13 +3,16 @@
 // grids of edge values in either part: +-0, +-1, NaN, +-inf, subnormals, the smallest normal
 // and largest finite numbers, huge and tiny magnitudes, and values near multiples of pi/2.
 //   * add/sub (with alpha), mul, div, abs, square, neg and the predicates match exactly; the
-//     functions (exp, log, sqrt, sin, cos, tanh, reciprocal, pow) within a few ulps, with
-//     the same special values: NaN where the CPU has NaN, infinities and zeros with the
-//     CPU's signs.
+//     functions (exp, log, sqrt, sin, cos, tanh, pow) within a few ulps, with the same
+//     special values: NaN where the CPU has NaN, infinities and zeros with the CPU's signs.
 //   * Where the CPU's vectorized Eigen kernels give other results than libstdc++'s scalar
-//     functions (sqrt with a NaN or subnormal part, reciprocal where |z|^2 overflows or
-//     underflows, log of subnormals), the device follows libstdc++: each such element is
-//     named, checked against std::complex, and must be one of those documented cases.
+//     functions (sqrt with a NaN or subnormal part, log of subnormals), the device follows
+//     libstdc++: each such element is named, checked against std::complex, and must be one
+//     of those documented cases.
+//   * The complex API (reciprocal, sigmoid, tan, rsqrt, log1p, expm1, conj, angle, sgn) is
+//     one definition that the CPU kernels run too: the CPU ops give its bits exactly, and it
+//     is checked against independent references (libstdc++'s tan and division, long double
+//     series and formulas for log1p and expm1 near 0) and against values PyTorch gives.
 //   * The device front end on an emulated device: complex operands reach the kernels in
 //     their own dtype (all/any compare with zero instead of converting to int64, which
 //     would drop the imaginary part).
@@ -228,17 +231,6 @@ void check_functions() {
                                        big < 4 * std::numeric_limits<R>::min() ||
                                        has_subnormal(z);
                               });
-  // Eigen's vectorized complex division computes conj(z) / |z|^2: wrong where |z|^2
-  // overflows or underflows, for infinite and NaN parts, and with other signs of zero parts
-  // (its scalar tail, like the device, divides as libstdc++: scaled, with recovery). The
-  // device's reciprocal is div(1, z).
-  expect_unary_matches_cpu<R>(
-      "reciprocal", ops::reciprocal(t), g, [](Dev<R> z) { return km::reciprocal(z); },
-      [](Std<R> z) { return Std<R>(1) / z; }, kUlps, [](Std<R> z) {
-        const R n2 = z.real() * z.real() + z.imag() * z.imag();
-        return !std::isfinite(n2) || n2 < std::numeric_limits<R>::min() || z.real() == R(0) ||
-               z.imag() == R(0) || has_subnormal(z);
-      });
   expect_unary_matches_cpu<R>("square", ops::square(t), g, [](Dev<R> z) { return z * z; },
                               [](Std<R> z) { return z * z; }, 0);
   expect_unary_matches_cpu<R>("neg", ops::neg(t), g, [](Dev<R> z) { return -z; },
@@ -359,6 +351,256 @@ TEST(ComplexMath, AnnexGSpecialValues) {
   EXPECT_TRUE(zero_squared.re == 0 && zero_squared.im == 0);
 }
 
+// ---- the complex API: one definition for both devices ---------------------------------------
+
+// The CPU ops give the shared functions' results bit for bit (NaN of any sign): the CPU
+// kernels run them, so what the host tests below establish holds on both devices.
+template <typename R>
+void check_api_is_the_cpus() {
+  const auto g = grid(edge_parts<R>());
+  const tb::TensorBase t = cpu_tensor(g);
+  const auto unused = [](Std<R> z) { return z; };  // no deviation is allowed
+  expect_unary_matches_cpu<R>("reciprocal", ops::reciprocal(t), g,
+                              [](Dev<R> z) { return km::reciprocal(z); }, unused, 0);
+  expect_unary_matches_cpu<R>("sigmoid", ops::sigmoid(t), g,
+                              [](Dev<R> z) { return km::sigmoid(z); }, unused, 0);
+  expect_unary_matches_cpu<R>("tan", ops::tan(t), g, [](Dev<R> z) { return km::tan(z); },
+                              unused, 0);
+  expect_unary_matches_cpu<R>("rsqrt", ops::rsqrt(t), g, [](Dev<R> z) { return km::rsqrt(z); },
+                              unused, 0);
+  expect_unary_matches_cpu<R>("log1p", ops::log1p(t), g, [](Dev<R> z) { return km::log1p(z); },
+                              unused, 0);
+  expect_unary_matches_cpu<R>("expm1", ops::expm1(t), g, [](Dev<R> z) { return km::expm1(z); },
+                              unused, 0);
+  expect_unary_matches_cpu<R>("sgn", ops::sgn(t), g, [](Dev<R> z) { return km::sgn(z); },
+                              unused, 0);
+  expect_unary_matches_cpu<R>("conj", ops::conj_physical(t), g,
+                              [](Dev<R> z) { return km::conj(z); }, unused, 0);
+  expect_unary_matches_cpu<R>("angle", ops::angle(t).to(tb::dtype_v<Std<R>>), g,
+                              [](Dev<R> z) { return Dev<R>(km::angle(z)); }, unused, 0);
+  // In place, the same values.
+  tb::TensorBase u = t.clone();
+  ops::sgn_(u);
+  expect_unary_matches_cpu<R>("sgn_", u, g, [](Dev<R> z) { return km::sgn(z); }, unused, 0);
+}
+
+// Close in the norm: NaN for NaN, the same infinities, and finite parts within max_ulps of
+// |want| (a part that cancels carries the rounding of the whole number); zeros of either sign
+// (the exact comparison with the CPU and PyTorch's values pin those down).
+template <typename R>
+bool near_value(Std<R> got, Std<R> want, double max_ulps) {
+  const double bound = max_ulps * std::numeric_limits<R>::epsilon() * std::abs(Std<double>(want)) +
+                       max_ulps * std::numeric_limits<R>::denorm_min();
+  const R g[2] = {got.real(), got.imag()}, w[2] = {want.real(), want.imag()};
+  for (int k = 0; k < 2; ++k) {
+    if (std::isnan(g[k]) || std::isnan(w[k])) {
+      if (!(std::isnan(g[k]) && std::isnan(w[k]))) return false;
+    } else if (std::isinf(g[k]) || std::isinf(w[k])) {
+      if (g[k] != w[k]) return false;
+    } else if (std::fabs(double(g[k]) - double(w[k])) > bound) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// mine(z) against an independent reference for the grid's z that `applies` keeps (at least
+// `min_checked` of them, so that a filter cannot empty the check): exactly as same_value
+// (zero signs included) when `exact_zeros`, else near_value.
+template <typename R, typename Mine, typename Reference, typename Applies>
+void expect_near_reference(const char* name, Mine mine, Reference reference, Applies applies,
+                           double max_ulps, int min_checked, bool exact_zeros = false) {
+  int checked = 0;
+  for (const Std<R>& z : grid(edge_parts<R>())) {
+    if (!applies(z)) continue;
+    ++checked;
+    const Std<R> got = to_std(mine(to_dev(z)));
+    const Std<R> want = reference(z);
+    EXPECT_TRUE(exact_zeros ? same_value(got, want, max_ulps) : near_value(got, want, max_ulps))
+        << name << show(z) << ": " << show(got) << ", reference " << show(want);
+  }
+  EXPECT_GE(checked, min_checked) << name;
+}
+
+template <typename R>
+bool finite_value(Std<R> z) {
+  return std::isfinite(z.real()) && std::isfinite(z.imag());
+}
+// Finite, nonzero, and |z|^2 neither overflows nor underflows: where division by z needs no
+// scaling, so that NumPy's and Annex G's divisions agree to rounding.
+template <typename R>
+bool well_scaled(Std<R> z) {
+  const R n2 = z.real() * z.real() + z.imag() * z.imag();
+  return finite_value(z) && std::isfinite(n2) && n2 >= std::numeric_limits<R>::min();
+}
+
+using Wide = std::complex<long double>;
+template <typename R>
+Wide widen(Std<R> z) {
+  return {z.real(), z.imag()};
+}
+template <typename R>
+Std<R> narrow(Wide z) {
+  return {static_cast<R>(z.real()), static_cast<R>(z.imag())};
+}
+// sum_{k=1..n} sign^(k+1) z^k / k (log1p) or z^k / k! (expm1), in long double: exact to
+// long double rounding for |z| < 1e-3 with n = 10.
+inline Wide series(Wide z, bool factorial) {
+  Wide sum = 0, power = 1;
+  long double fact = 1;
+  for (int k = 1; k <= 10; ++k) {
+    power *= z;
+    fact *= k;
+    sum += factorial ? power / fact : (k % 2 == 1 ? power : -power) / static_cast<long double>(k);
+  }
+  return sum;
+}
+
+template <typename R>
+void check_api_against_references() {
+  constexpr double kUlps = 4;
+  // tan z = -i tanh(iz) is libstdc++'s tan everywhere, special values and zero signs included.
+  expect_near_reference<R>(
+      "tan", [](Dev<R> z) { return km::tan(z); }, [](Std<R> z) { return std::tan(z); },
+      [](Std<R>) { return true; }, kUlps, 400, /*exact_zeros=*/true);
+  // NumPy's division agrees with libstdc++'s where no scaling is needed, but for the signs of
+  // zero parts.
+  expect_near_reference<R>(
+      "reciprocal", [](Dev<R> z) { return km::reciprocal(z); },
+      [](Std<R> z) { return Std<R>(1) / z; }, [](Std<R> z) { return well_scaled(z); }, kUlps,
+      100);
+  expect_near_reference<R>(
+      "rsqrt", [](Dev<R> z) { return km::rsqrt(z); },
+      [](Std<R> z) { return Std<R>(1) / std::sqrt(z); },
+      [](Std<R> z) { return well_scaled(z) && well_scaled(std::sqrt(z)); }, kUlps, 100);
+  // Away from the poles i pi (2k + 1), where 1 + exp(-z) cancels.
+  expect_near_reference<R>(
+      "sigmoid", [](Dev<R> z) { return km::sigmoid(z); },
+      [](Std<R> z) { return Std<R>(1) / (Std<R>(1) + std::exp(-z)); },
+      [](Std<R> z) {
+        const Std<R> d = Std<R>(1) + std::exp(-z);
+        return finite_value(z) && well_scaled(d) && std::abs(d) > R(0.5);
+      },
+      kUlps, 100);
+  // log1p and expm1: their series near 0 (where log(1 + z) and exp(z) - 1 lose every
+  // digit), long double log(1 + z) and exp(z) - 1 farther out. log1p overflows where
+  // |1 + z| does (|z| near the largest finite number), as the CPU's did before it was shared.
+  const auto small = [](Std<R> z) { return std::abs(z) < R(1e-3); };
+  expect_near_reference<R>(
+      "log1p", [](Dev<R> z) { return km::log1p(z); },
+      [&](Std<R> z) {
+        return small(z) ? narrow<R>(series(widen(z), false))
+                        : narrow<R>(std::log(Wide(1.0L + z.real(), z.imag())));
+      },
+      [](Std<R> z) {
+        return finite_value(z) && std::isfinite(std::hypot(z.real() + R(1), z.imag()));
+      },
+      kUlps, 300);
+  expect_near_reference<R>(
+      "expm1", [](Dev<R> z) { return km::expm1(z); },
+      [&](Std<R> z) {
+        return small(z) ? narrow<R>(series(widen(z), true)) : narrow<R>(std::exp(widen(z)) - Wide(1));
+      },
+      [](Std<R> z) { return finite_value(z) && std::fabs(z.real()) < R(80); }, kUlps, 200);
+  // sgn: z / |z| with |z| in long double.
+  expect_near_reference<R>(
+      "sgn", [](Dev<R> z) { return km::sgn(z); },
+      [](Std<R> z) {
+        const long double r = std::hypot(static_cast<long double>(z.real()),
+                                         static_cast<long double>(z.imag()));
+        return narrow<R>(Wide(z.real() / r, z.imag() / r));
+      },
+      // Subnormal parts lose their digits in |z| (sgn(denorm_min (1 + i)) = 1 + i).
+      [](Std<R> z) {
+        return finite_value(z) && z != Std<R>(0) && std::isfinite(std::abs(z)) &&
+               !has_subnormal(z);
+      },
+      2, 300);
+  // angle is std::arg, and conj flips the imaginary sign bit only.
+  for (const Std<R>& z : grid(edge_parts<R>())) {
+    EXPECT_TRUE(same_part(km::angle(to_dev(z)), std::arg(z), 0)) << "angle" << show(z);
+    const Dev<R> c = km::conj(to_dev(z));
+    const R re = z.real();
+    EXPECT_EQ(std::memcmp(&c.re, &re, sizeof(R)), 0) << "conj" << show(z);
+    EXPECT_NE(std::signbit(c.im), std::signbit(z.imag())) << "conj" << show(z);
+    EXPECT_TRUE(std::isnan(z.imag()) ? std::isnan(c.im) : c.im == -z.imag()) << "conj" << show(z);
+  }
+}
+
+TEST(ComplexMath, ComplexApiIsTheCpusComplex64) { check_api_is_the_cpus<float>(); }
+TEST(ComplexMath, ComplexApiIsTheCpusComplex128) { check_api_is_the_cpus<double>(); }
+TEST(ComplexMath, ComplexApiMatchesReferencesComplex64) { check_api_against_references<float>(); }
+TEST(ComplexMath, ComplexApiMatchesReferencesComplex128) {
+  check_api_against_references<double>();
+}
+
+// Values PyTorch 2.13 gives (torch.reciprocal(torch.tensor(z, dtype=torch.complex128)), ...),
+// written out: NumPy's division and the special values of the API.
+TEST(ComplexMath, ComplexApiGivesPyTorchsValues) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double pi = 3.141592653589793;
+  using D = Dev<double>;
+  auto expect = [](D got, Std<double> want, const char* what) {
+    EXPECT_TRUE(same_value(to_std(got), want, 2))
+        << what << ": got " << show(to_std(got)) << ", PyTorch " << show(want);
+  };
+  expect(km::reciprocal(D(0, 0)), {inf, nan}, "reciprocal(0)");
+  expect(km::reciprocal(D(0, -0.0)), {inf, nan}, "reciprocal(-0i)");
+  expect(km::reciprocal(D(inf, 0)), {0, 0}, "reciprocal(inf)");
+  expect(km::reciprocal(D(inf, inf)), {nan, nan}, "reciprocal(inf + i inf)");
+  expect(km::sigmoid(D(-800, 0)), {0, 0}, "sigmoid(-800)");
+  expect(km::sigmoid(D(800, 0)), {1, 0}, "sigmoid(800)");
+  expect(km::sigmoid(D(-800, 1)), {nan, nan}, "sigmoid(-800 + i)");
+  expect(km::tan(D(0, inf)), {0, 1}, "tan(i inf)");
+  expect(km::tan(D(1, 1000)), {0, 1}, "tan(1 + 1000i)");
+  expect(km::tan(D(1e-20, -0.0)), {1e-20, -0.0}, "tan(tiny - i0)");
+  expect(km::tan(D(nan, 0)), {nan, 0}, "tan(NaN)");
+  expect(km::rsqrt(D(0, 0)), {inf, nan}, "rsqrt(0)");
+  expect(km::rsqrt(D(-4, 0)), {0, -0.5}, "rsqrt(-4 + i0)");
+  expect(km::rsqrt(D(-4, -0.0)), {-0.0, 0.5}, "rsqrt(-4 - i0)");
+  expect(km::rsqrt(D(inf, 0)), {0, 0}, "rsqrt(inf)");
+  expect(km::log1p(D(-1, 0)), {-inf, 0}, "log1p(-1)");
+  expect(km::log1p(D(1e-20, 1e-20)), {1e-20, 1e-20}, "log1p(tiny)");
+  expect(km::log1p(D(-2, -0.0)), {0, -pi}, "log1p(-2 - i0)");
+  expect(km::expm1(D(1e-20, 1e-10)), {4.999999999999999e-21, 1e-10}, "expm1(tiny)");
+  expect(km::expm1(D(-inf, 1)), {-1, 0}, "expm1(-inf + i)");
+  // Zero signs of NumPy's division and of the branch cut.
+  expect(km::reciprocal(D(0, -1)), {-0.0, 1}, "reciprocal(-i)");
+  expect(km::reciprocal(D(-1, -0.0)), {-1, -0.0}, "reciprocal(-1 - i0)");
+  expect(km::reciprocal(D(3, 5e-324)), {1.0 / 3, 0}, "reciprocal(3 + i denorm)");
+  expect(km::rsqrt(D(-1, -0.0)), {-0.0, 1}, "rsqrt(-1 - i0)");
+  expect(km::log1p(D(-2.5, -0.0)), {0.4054651081081644, -pi}, "log1p(-2.5 - i0)");
+  expect(km::log1p(D(-0.0, -0.0)), {-0.0, -0.0}, "log1p(-0 - i0)");
+  expect(km::log1p(D(1, -0.0)), {0.6931471805599453, -0.0}, "log1p(1 - i0)");
+  expect(km::expm1(D(0, -0.0)), {0, -0.0}, "expm1(-i0)");
+  expect(km::expm1(D(-0.0, 0)), {-0.0, 0}, "expm1(-0)");
+  expect(km::expm1(D(0, -1e-30)), {-5.0000000000000005e-61, -1e-30}, "expm1(-i 1e-30)");
+  expect(km::tan(D(-0.0, 0)), {-0.0, 0}, "tan(-0)");
+  expect(km::tan(D(0, -0.0)), {0, -0.0}, "tan(-i0)");
+  expect(km::sgn(D(-0.0, -0.0)), {0, 0}, "sgn(-0 - i0)");
+  expect(km::sgn(D(0, 0)), {0, 0}, "sgn(0)");
+  expect(km::sgn(D(3, 4)), {0.6000000000000001, 0.8}, "sgn(3 + 4i)");
+  // angle of reals: pi below 0, 0 at -0.0 and +-inf's other side, NaN for NaN.
+  EXPECT_EQ(km::angle(-0.0), 0.0);
+  EXPECT_EQ(km::angle(-1.0), pi);
+  EXPECT_EQ(km::angle(-inf), pi);
+  EXPECT_EQ(km::angle(inf), 0.0);
+  EXPECT_TRUE(std::isnan(km::angle(nan)));
+  EXPECT_EQ(km::angle(-3.0f), static_cast<float>(pi));
+  // The real ops on the CPU agree: integers become float32.
+  const tb::TensorBase r = ops::angle(tb::from_vector<double>({-0.0, -1.0, nan, inf, -inf, 2.0}, {6}));
+  const auto rv = values_of<double>(r);
+  const std::vector<double> want = {0, pi, nan, 0, pi, 0};
+  for (std::size_t k = 0; k < want.size(); ++k) {
+    EXPECT_TRUE(std::isnan(want[k]) ? std::isnan(rv[k]) : rv[k] == want[k]) << k;
+  }
+  const tb::TensorBase ri = ops::angle(tb::from_vector<int32_t>({-3, 0, 4}, {3}));
+  ASSERT_EQ(ri.dtype(), DType::Float32);
+  EXPECT_EQ(values_of<float>(ri), (std::vector<float>{static_cast<float>(pi), 0, 0}));
+  EXPECT_EQ(ops::conj_physical(r).data_ptr(), r.data_ptr());  // a real tensor is its own conj
+}
+
 // ---- the device front end, on an emulated device --------------------------------------------
 // ops/device_dispatch.hpp calls the CUDA kernel table; complex operands must reach it as
 // complex (recorded with the dtypes the kernels see), over "cuda:0" tensors whose memory is
@@ -471,10 +713,24 @@ TEST(ComplexMath, DeviceFrontEndPassesComplexOperandsToTheKernels) {
                          {"copy", "", DType::Bool, DType::Int64},
                          {"reduce", "sum", DType::Int64, DType::Int64},
                          {"binary", "eq", DType::Int64, DType::Bool}});
+    // The complex API reaches the kernels under the names cuda/kernels.cuh registers.
+    for (const auto& [name, f] : std::vector<std::pair<const char*, tb::TensorBase (*)(const tb::TensorBase&)>>{
+             {"sigmoid", &ops::sigmoid}, {"tan", &ops::tan}, {"rsqrt", &ops::rsqrt},
+             {"log1p", &ops::log1p}, {"expm1", &ops::expm1}, {"reciprocal", &ops::reciprocal},
+             {"conj_physical", &ops::conj_physical}, {"sgn", &ops::sgn}}) {
+      f(z);
+      expect_calls(name, {{"unary", name, d, d}});
+    }
+    ops::sgn_(z);
+    expect_calls("sgn_", {{"unary", "sgn", d, d}});
+    ops::angle(z);
+    expect_calls("angle", {{"unary", "angle", d, real}});
     // Mixed with a real tensor, the real operand is converted to the complex dtype.
     const tb::TensorBase x = tb::empty({2, 3}, real, gpu);
     ops::mul(x, z);
     expect_calls("mul", {{"copy", "", real, d}, {"binary", "mul", d, d}});
+    ops::angle(x);
+    expect_calls("angle of reals", {{"unary", "angle", real, real}});
   }
 }
 

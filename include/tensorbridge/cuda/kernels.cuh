@@ -33,16 +33,19 @@
 // math of the ops above that is more than an expression is kernels/scalar_math.hpp, shared
 // with the CPU kernels.
 // complex64/complex128: every op the CPU has for them: add/sub (complex alpha too), mul,
-// div, pow, eq/ne, the logical ops (on "!= 0", as bool copies), neg, abs (real result),
-// square, exp, log, sqrt, sin, cos, tanh, reciprocal, isnan/isinf/isfinite, logical_not,
+// div, pow, eq/ne, the logical ops (on "!= 0", as bool copies), neg, abs and angle (real
+// results), square, exp, log, sqrt, sin, cos, tanh, isnan/isinf/isfinite, logical_not, the
+// complex API with PyTorch's results (reciprocal, sigmoid, tan, rsqrt, log1p, expm1,
+// conj_physical, sgn: the CPU kernels' own functions, so one definition for both devices),
 // sum/prod/mean (accumulated in their own precision, as on the CPU) and through them
 // var/std/norm and all/any, cumsum/cumprod, matrix products (cuBLAS, transposed operands not
 // conjugated), conversions from and to every dtype, fills, selections and scatter_add /
 // index_add / index_put_ accumulation (atomics on each part). Their math is
 // kernels/complex_math.hpp (the CPU's std::complex results, Annex G special values, checked
-// on the host against the CPU ops). Ops the CPU refuses for complex numbers (ordering,
-// rounding, remainder, max/min, sort, ...) are refused the same way: TypeError naming op and
-// dtype. Other ops (integer matrix products, random numbers of uint64) raise TypeError or
+// on the host against the CPU ops). angle of the floating dtypes has PyTorch's rule (pi below
+// 0, 0 at -0.0, NaN for NaN); integers and bool reach it as float32. Ops the CPU refuses for
+// complex numbers (ordering, rounding, remainder, max/min, sort, ...) are refused the same
+// way: TypeError naming op and dtype. Other ops (integer matrix products, random numbers of uint64) raise TypeError or
 // DeviceError naming op and dtype.
 #include <cuda_runtime.h>
 
@@ -357,8 +360,9 @@ inline void complex_unary(const char* op, const TensorBase& out, const TensorBas
       if (name == "isnan") return run(kc::IsNanOp{});
       if (name == "isinf") return run(kc::IsInfOp{});
       if (name == "isfinite") return run(kc::IsFiniteOp{});
-    } else if (name == "abs" && out.element_size() == sizeof(R)) {
-      return kc::launch_unary<T, R>(op, out, x, kc::AbsOp{}, stream);
+    } else if (out.element_size() == sizeof(R)) {  // the real results
+      if (name == "abs") return kc::launch_unary<T, R>(op, out, x, kc::AbsOp{}, stream);
+      if (name == "angle") return kc::launch_unary<T, R>(op, out, x, kc::AngleOp{}, stream);
     } else if (out.dtype() == x.dtype()) {
       auto run = [&](auto f) { kc::launch_unary<T, T>(op, out, x, f, stream); };
       if (name == "neg") return run(kc::NegOp{});
@@ -370,6 +374,13 @@ inline void complex_unary(const char* op, const TensorBase& out, const TensorBas
       if (name == "cos") return run(kc::ComplexCosOp{});
       if (name == "tanh") return run(kc::ComplexTanhOp{});
       if (name == "reciprocal") return run(kc::ComplexReciprocalOp{});
+      if (name == "sigmoid") return run(kc::ComplexSigmoidOp{});
+      if (name == "tan") return run(kc::ComplexTanOp{});
+      if (name == "rsqrt") return run(kc::ComplexRsqrtOp{});
+      if (name == "log1p") return run(kc::ComplexLog1pOp{});
+      if (name == "expm1") return run(kc::ComplexExpm1Op{});
+      if (name == "conj_physical") return run(kc::ConjOp{});
+      if (name == "sgn") return run(kc::ComplexSgnOp{});
     }
     TB_THROW(TypeError, op, ": not supported on CUDA from dtype ", x.dtype(), " to dtype ",
              out.dtype(), " (shape ", shape_str(x.shape()), ")");
@@ -440,6 +451,7 @@ inline void unary_kernel(const char* op, const TensorBase& out, const TensorBase
       if (name == "erf") return run(kc::ErfOp{});
       if (name == "sigmoid") return run(kc::SigmoidOp{});
       if (name == "reciprocal") return run(kc::ReciprocalOp{});
+      if (name == "angle") return run(kc::AngleOp{});
       if (name == "floor") return run(kc::FloorOp{});
       if (name == "ceil") return run(kc::CeilOp{});
       if (name == "trunc") return run(kc::TruncOp{});

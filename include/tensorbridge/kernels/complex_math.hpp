@@ -12,11 +12,13 @@
 //   * exp, log, sqrt, sin, cos, tanh, abs (hypot) and pow (exp(b log a), as glibc's cpow)
 //     give Annex G's special values for infinite, NaN and signed-zero parts, and avoid
 //     intermediate overflow for huge finite parts and loss of accuracy near |z| = 1 (log);
-//   * reciprocal is 1 / z through div.
+//   * reciprocal, sigmoid and rsqrt divide as NumPy and PyTorch do (numpy_divide, at the end:
+//     1 / 0 = inf + NaN i), not as Annex G; the end of this header holds the complex API the
+//     CPU kernels share (sigmoid, tan, rsqrt, log1p, expm1, conj, angle, sgn).
 // tests/ops/test_complex_math.cpp checks all of them against the CPU ops on a grid of edge
 // values; where the CPU's vectorized Eigen kernels deviate from libstdc++ (sqrt with a NaN or
-// subnormal part, reciprocal of tiny or huge numbers, log of subnormals), these functions
-// follow libstdc++, and the test names each such case.
+// subnormal part, log of subnormals), these functions follow libstdc++, and the test names
+// each such case.
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -428,9 +430,112 @@ TB_HOST_DEVICE Complex<R> pow(Complex<R> a, Complex<R> b) {
   return exp(b * complex_detail::accurate_log(a));
 }
 
+// ---- PyTorch's complex API ----------------------------------------------------------------
+// The complex forms of reciprocal, sigmoid, tan, rsqrt, log1p and expm1 and the functions of
+// the complex API (conj, angle, sgn), with PyTorch's results. The CPU kernels run these
+// same functions (kernels/cpu/complex_math.hpp converts std::complex at the call), so the
+// two devices share one definition.
+
+// a / b as NumPy and PyTorch divide complex numbers (Smith's scaling, so finite operands do
+// not overflow in between): a zero divisor divides each part by zero (1 / 0 = inf + NaN i),
+// and an infinite divisor gives NaN where Annex G's division (operator/ above) would give 0.
+// Users comparing with either library see the same values.
+// Rounded step by step (mul_rn, add_rn), so that the device gives the CPU's bits.
+template <typename R>
+TB_HOST_DEVICE Complex<R> numpy_divide(Complex<R> a, Complex<R> b) {
+  namespace cd = complex_detail;
+  const R abs_br = std::fabs(b.re), abs_bi = std::fabs(b.im);
+  if (abs_br >= abs_bi) {
+    if (abs_br == R(0) && abs_bi == R(0)) return {a.re / abs_br, a.im / abs_bi};
+    const R ratio = b.im / b.re;
+    const R scale = R(1) / cd::add_rn(b.re, cd::mul_rn(b.im, ratio));
+    return {cd::mul_rn(cd::add_rn(a.re, cd::mul_rn(a.im, ratio)), scale),
+            cd::mul_rn(cd::sub_rn(a.im, cd::mul_rn(a.re, ratio)), scale)};
+  }
+  const R ratio = b.re / b.im;
+  const R scale = R(1) / cd::add_rn(b.im, cd::mul_rn(b.re, ratio));
+  return {cd::mul_rn(cd::add_rn(cd::mul_rn(a.re, ratio), a.im), scale),
+          cd::mul_rn(cd::sub_rn(cd::mul_rn(a.im, ratio), a.re), scale)};
+}
+
+// 1 / z with NumPy's and PyTorch's division (1 / 0 = inf + NaN i).
 template <typename R>
 TB_HOST_DEVICE Complex<R> reciprocal(Complex<R> z) {
-  return Complex<R>(R(1)) / z;
+  return numpy_divide(Complex<R>(R(1)), z);
+}
+
+// 1 / (1 + exp(-z)), the expression PyTorch evaluates, with its division (NaN, not 0, where
+// exp(-z) is infinite with a nonzero imaginary part; inf/NaN at the poles z = i pi (2k + 1)).
+template <typename R>
+TB_HOST_DEVICE Complex<R> sigmoid(Complex<R> z) {
+  return numpy_divide(Complex<R>(R(1)), Complex<R>(R(1)) + exp(-z));
+}
+
+// tan z = -i tanh(iz), as libstdc++ defines it; Annex G's special values follow from tanh's.
+template <typename R>
+TB_HOST_DEVICE Complex<R> tan(Complex<R> z) {
+  const Complex<R> w = tanh(Complex<R>{-z.im, z.re});
+  return {w.im, -w.re};
+}
+
+// 1 / sqrt(z): the reciprocal of the principal square root, with PyTorch's division
+// (rsqrt(0) = inf + NaN i).
+template <typename R>
+TB_HOST_DEVICE Complex<R> rsqrt(Complex<R> z) {
+  return numpy_divide(Complex<R>(R(1)), sqrt(z));
+}
+
+// log(1 + z) = log|1 + z| + i arg(1 + z). For |z| < 1/2, |1 + z|^2 - 1 = x (x + 2) + y^2 is
+// computed without forming 1 + x, and log|1 + z| = log1p(that) / 2 keeps the digits of a
+// small z; farther out hypot avoids overflow.
+template <typename R>
+TB_HOST_DEVICE Complex<R> log1p(Complex<R> z) {
+  const R x = z.re, y = z.im;
+  const R arg = std::atan2(y, x + R(1));
+  if (abs(z) < R(0.5)) {
+    const R t = x * (x + R(2)) + y * y;
+    if (t == R(0)) return {x, arg};  // |z| so small that t underflowed: log1p(z) ~ z
+    return {R(0.5) * std::log1p(t), arg};
+  }
+  return {std::log(std::hypot(x + R(1), y)), arg};
+}
+
+// exp(z) - 1 = (e^x cos y - 1) + i e^x sin y, with the real part rewritten as
+// expm1(x) cos y - 2 sin^2(y / 2) so that neither term cancels for small x and y.
+template <typename R>
+TB_HOST_DEVICE Complex<R> expm1(Complex<R> z) {
+  const R x = z.re, y = z.im;
+  const R half_sin = std::sin(y / R(2));
+  return {std::expm1(x) * std::cos(y) - R(2) * half_sin * half_sin, std::exp(x) * std::sin(y)};
+}
+
+// The complex conjugate; a real number is its own.
+template <typename T>
+TB_HOST_DEVICE T conj(T a) {
+  if constexpr (is_complex_struct_v<T>) return {a.re, -a.im};
+  else return a;
+}
+
+// The argument of a complex number, atan2(imag, real) in [-pi, pi]. For a real (float or
+// double) PyTorch's rule: pi for negative numbers, 0 otherwise (-0.0 included, unlike
+// NumPy's atan2-based angle), NaN for NaN.
+template <typename T>
+TB_HOST_DEVICE auto angle(T a) {
+  if constexpr (is_complex_struct_v<T>) {
+    return std::atan2(a.im, a.re);
+  } else {
+    if (a != a) return a;
+    return a < T(0) ? T(3.14159265358979323846) : T(0);
+  }
+}
+
+// sgn of a complex number: z / |z|, 0 at 0. Each part is divided by the real |z|, as
+// PyTorch's scalar path does: sgn(inf + 0i) is NaN + 0i.
+template <typename R>
+TB_HOST_DEVICE Complex<R> sgn(Complex<R> z) {
+  const R r = abs(z);
+  if (r == R(0)) return Complex<R>(R(0));
+  return {z.re / r, z.im / r};
 }
 
 }  // namespace tensorbridge::kernels

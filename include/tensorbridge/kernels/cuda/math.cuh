@@ -5,7 +5,8 @@
 // (rounded division, remainder, pow, shifts, bitwise ops, atan2, round, gelu) use the
 // host-and-device functors of kernels/scalar_math.hpp, which the CPU kernels use too.
 // Complex numbers (kernels::Complex) use the functions of kernels/complex_math.hpp, which
-// reproduce the CPU's std::complex results.
+// reproduce the CPU's std::complex results, or are the CPU's own definition (the complex
+// API: reciprocal, sigmoid, tan, rsqrt, log1p, expm1, conj, angle, sgn).
 #include <cuda_runtime.h>
 
 #include <type_traits>
@@ -201,7 +202,19 @@ TB_CUDA_COMPLEX_OP(ComplexSinOp, sin)
 TB_CUDA_COMPLEX_OP(ComplexCosOp, cos)
 TB_CUDA_COMPLEX_OP(ComplexTanhOp, tanh)
 TB_CUDA_COMPLEX_OP(ComplexReciprocalOp, reciprocal)
+TB_CUDA_COMPLEX_OP(ComplexSigmoidOp, sigmoid)
+TB_CUDA_COMPLEX_OP(ComplexTanOp, tan)
+TB_CUDA_COMPLEX_OP(ComplexRsqrtOp, rsqrt)
+TB_CUDA_COMPLEX_OP(ComplexLog1pOp, log1p)
+TB_CUDA_COMPLEX_OP(ComplexExpm1Op, expm1)
+TB_CUDA_COMPLEX_OP(ComplexSgnOp, sgn)
+TB_CUDA_COMPLEX_OP(ConjOp, conj)
 #undef TB_CUDA_COMPLEX_OP
+// The argument of complex numbers (a real result); PyTorch's rule for reals (pi below 0).
+struct AngleOp {
+  template <typename C>
+  __device__ auto operator()(C a) const { return kernels::angle(a); }
+};
 struct ComplexPowOp {
   template <typename R>
   __device__ Complex<R> operator()(Complex<R> a, Complex<R> b) const {
