@@ -13,6 +13,7 @@
 
 #include "tensorbridge/autograd/autograd.hpp"
 #include "tensorbridge/tensorbridge.hpp"
+#include "gradcheck_util.hpp"
 
 namespace tb = tensorbridge;
 namespace ag = tb::autograd;
@@ -27,14 +28,7 @@ namespace {
 
 // float64 values in [lo, hi) from a small LCG (independent of the library's RNG).
 TensorBase cgrad_values(const Shape& shape, double lo, double hi, uint64_t seed) {
-  TensorBase t = tb::empty(shape, DType::Float64);
-  double* p = static_cast<double*>(t.data_ptr());
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 12345;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    p[i] = lo + (hi - lo) * double(s >> 11) / double(1ull << 53);
-  }
-  return t;
+  return gradtest::lcg_values(shape, lo, hi, seed * 0x9E3779B97F4A7C15ull + 12345);
 }
 
 // A leaf of float64 pairs [..., 2] standing for a complex tensor of `shape`.
@@ -60,15 +54,7 @@ TensorBase as_pairs(const TensorBase& z) {
 
 void cgrad_check(const std::string& name, const ag::GradcheckFn& fn, const CxInputs& inputs,
                  bool second_order = true) {
-  SCOPED_TRACE(name);
-  try {
-    EXPECT_TRUE(ag::gradcheck(fn, inputs, 1e-6, 1e-5, 1e-3));
-    if (second_order) {
-      EXPECT_TRUE(ag::gradgradcheck(fn, inputs, 1e-6, 1e-4, 1e-3));
-    }
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << name << ": " << e.what();
-  }
+  gradtest::expect_gradchecks(name, fn, inputs, second_order);
 }
 
 // f of one complex tensor, checked through its pairs.

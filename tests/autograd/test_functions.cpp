@@ -10,6 +10,7 @@
 
 #include "tensorbridge/autograd/autograd.hpp"
 #include "tensorbridge/tensorbridge.hpp"
+#include "gradcheck_util.hpp"
 
 namespace tb = tensorbridge;
 namespace ag = tb::autograd;
@@ -22,14 +23,7 @@ namespace {
 
 // Deterministic values in [lo, hi) (a small LCG, so the test does not depend on RNG ops).
 TensorBase values(const Shape& shape, double lo = -1.5, double hi = 1.5, uint64_t seed = 1) {
-  TensorBase t = tb::empty(shape, tb::DType::Float64);
-  double* p = static_cast<double*>(t.data_ptr());
-  uint64_t s = seed * 6364136223846793005ull + 1442695040888963407ull;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    p[i] = lo + (hi - lo) * double(s >> 11) / double(1ull << 53);
-  }
-  return t;
+  return gradtest::lcg_values(shape, lo, hi, seed * 6364136223846793005ull + 1442695040888963407ull);
 }
 
 TensorBase leaf(const Shape& shape, double lo = -1.5, double hi = 1.5, uint64_t seed = 1) {
@@ -60,15 +54,7 @@ TensorBase ops_gt(const TensorBase& t) { return tb::ops::gt(t, Scalar(0.0)); }
 
 void check(const std::string& name, const ag::GradcheckFn& fn, const Inputs& inputs,
            bool second_order = true) {
-  SCOPED_TRACE(name);
-  try {
-    EXPECT_TRUE(ag::gradcheck(fn, inputs, 1e-6, 1e-5, 1e-3));
-    if (second_order) {
-      EXPECT_TRUE(ag::gradgradcheck(fn, inputs, 1e-6, 1e-4, 1e-3));
-    }
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << name << ": " << e.what();
-  }
+  gradtest::expect_gradchecks(name, fn, inputs, second_order);
 }
 
 }  // namespace
