@@ -13,6 +13,9 @@
 #       An OBJECT library with one generated translation unit per header, built with our warnings
 #       (as errors when TENSORBRIDGE_WARNINGS_AS_ERRORS is ON), unoptimized and without -g. A
 #       header that does not include what it uses, or lacks an include guard, breaks the build.
+#       An umbrella header (only `#pragma once` and #includes of other checked headers, such as
+#       tensorbridge.hpp) is checked by reading it instead: compiling it would re-instantiate
+#       every op it pulls in (~14 s each) to learn nothing the headers it lists do not show.
 #
 #   tb_write_all_headers_tu(<file> HEADERS <header>...)
 #       Writes one translation unit that includes every <header> (used for the nvcc check).
@@ -52,6 +55,10 @@ function(tb_add_header_check target)
   set(_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}")
   set(_sources "")
   foreach(_h IN LISTS ARG_HEADERS)
+    _tb_is_umbrella_header(_umbrella "${_h}" ${ARG_HEADERS})
+    if(_umbrella)
+      continue()
+    endif()
     string(REGEX REPLACE "[/.]" "_" _stem "${_h}")
     set(_src "${_dir}/${_stem}.cpp")
     # file(CONFIGURE) rewrites only on change, so re-running cmake rebuilds nothing.
@@ -66,6 +73,46 @@ survive a second inclusion.\n#include <${_h}>\n#include <${_h}>\n" @ONLY)
   # time here (these flags come after the build type's, so they win).
   target_compile_options(${target} PRIVATE
     "$<$<COMPILE_LANG_AND_ID:CXX,GNU,Clang,AppleClang>:-O0;-g0>")
+endfunction()
+
+# <out> is TRUE when <header> (found on tensorbridge's include path) is an umbrella: nothing
+# but comments, blank lines, `#pragma once` and #includes of headers in <checked>.... A
+# malformed umbrella (no `#pragma once`, or an include of an unchecked header) is an error.
+function(_tb_is_umbrella_header out header)
+  set(${out} FALSE PARENT_SCOPE)
+  set(_file "${PROJECT_SOURCE_DIR}/include/${header}")
+  if(NOT EXISTS "${_file}")
+    return()
+  endif()
+  file(STRINGS "${_file}" _lines)
+  set(_includes "")
+  set(_guarded FALSE)
+  foreach(_line IN LISTS _lines)
+    string(STRIP "${_line}" _line)
+    if(_line STREQUAL "" OR _line MATCHES "^//")
+      continue()
+    elseif(_line STREQUAL "#pragma once")
+      set(_guarded TRUE)
+    elseif(_line MATCHES "^#include [\"<](tensorbridge/[^\">]+)[\">]$")
+      list(APPEND _includes "${CMAKE_MATCH_1}")
+    else()
+      return()  # real code: compile it
+    endif()
+  endforeach()
+  if(NOT _includes)
+    return()
+  endif()
+  if(NOT _guarded)
+    message(FATAL_ERROR "${header}: an umbrella header without #pragma once")
+  endif()
+  foreach(_inc IN LISTS _includes)
+    if(NOT _inc IN_LIST ARGN)
+      message(FATAL_ERROR "${header} includes ${_inc}, which the header check does not compile")
+    endif()
+  endforeach()
+  # Real code added to it later must bring the compiled check back.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_file}")
+  set(${out} TRUE PARENT_SCOPE)
 endfunction()
 
 function(tb_write_all_headers_tu file)

@@ -22,10 +22,12 @@
 #       carrying the labels <label>.... (ctest re-lists a binary's tests only when the binary
 #       is rebuilt, so after changing LABELS alone, touch one of its sources.)
 #
-#   tb_add_example(<name> SOURCES <src>... [LIBRARIES <lib>...] [NO_RUN])
+#   tb_add_example(<name> SOURCES <src>... [LIBRARIES <lib>...] [NO_RUN]
+#                  [SANITIZED_ARGS <arg>...])
 #       An executable <name> linked to tensorbridge::tensorbridge with warnings and sanitizers;
 #       when tests are enabled it is also run as ctest test "example.<name>" (label "example")
-#       unless NO_RUN is given.
+#       unless NO_RUN is given, with SANITIZED_ARGS in a sanitizer build (a shorter run: an
+#       unoptimized ASan build is ~150x slower, and more epochs reach no new code).
 #
 #   tb_add_benchmark(<name> SOURCES <src>... [LIBRARIES <lib>...])
 #       An executable <name> linked to tensorbridge::tensorbridge and benchmark::benchmark_main,
@@ -113,14 +115,18 @@ function(tb_add_test name)
 endfunction()
 
 function(tb_add_example name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_RUN" "" "SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_RUN" "" "SOURCES;LIBRARIES;SANITIZED_ARGS")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "tb_add_example(${name}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
   endif()
   _tb_own_executable(${name} SOURCES ${ARG_SOURCES} LIBRARIES ${ARG_LIBRARIES})
   tb_target_sanitizers(${name})
   if(TENSORBRIDGE_BUILD_TESTS AND NOT ARG_NO_RUN)
-    add_test(NAME example.${name} COMMAND ${name})
+    set(_args "")
+    if(TENSORBRIDGE_SANITIZE)
+      set(_args ${ARG_SANITIZED_ARGS})
+    endif()
+    add_test(NAME example.${name} COMMAND ${name} ${_args})
     set_tests_properties(example.${name} PROPERTIES LABELS example)
   endif()
 endfunction()

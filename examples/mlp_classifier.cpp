@@ -2,8 +2,12 @@
 // Linear-ReLU-Linear-ReLU-Linear network, CrossEntropyLoss and Adam, full-batch training.
 // Prints loss and accuracy as it goes; exits non-zero if the final training accuracy is
 // below 95% (so it doubles as a test).
+//
+// Usage: mlp_classifier [epochs]   (default 500). A shorter run, as the sanitizer build makes,
+// cannot be held to 95%: it checks only that training lowered the loss.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -37,7 +41,14 @@ void make_spirals(int64_t per_class, tb::TensorBase& x, tb::TensorBase& y) {
   y = tb::from_vector(ys, {2 * per_class});
 }
 
-int main() {
+constexpr int kFullRun = 500;
+
+int main(int argc, char** argv) {
+  const int epochs = argc > 1 ? std::atoi(argv[1]) : kFullRun;
+  if (epochs < 1) {
+    std::fprintf(stderr, "usage: mlp_classifier [epochs >= 1]\n");
+    return 2;
+  }
   tb::manual_seed(0);
   tb::TensorBase x, y;
   make_spirals(200, x, y);
@@ -48,20 +59,28 @@ int main() {
   nn::CrossEntropyLoss criterion;
   tb::optim::Adam optimizer(model.parameters(), 0.01);
 
-  double accuracy = 0;
-  for (int epoch = 1; epoch <= 500; ++epoch) {
+  double first_loss = 0, last_loss = 0, accuracy = 0;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
     optimizer.zero_grad();
     const tb::TensorBase logits = model(x);
     const tb::TensorBase loss = criterion(logits, y);
     loss.backward();
     optimizer.step();
-    if (epoch % 50 == 0 || epoch == 500) {
+    last_loss = loss.item<double>();
+    if (epoch == 1) first_loss = last_loss;
+    if (epoch % 50 == 0 || epoch == epochs) {
       const tb::TensorBase predicted = tb::argmax(logits, 1);
       accuracy = tb::eq(predicted, y).to(tb::DType::Float64).mean().item<double>();
-      std::printf("epoch %3d  loss %.4f  accuracy %.1f%%\n", epoch, loss.item<double>(),
-                  100 * accuracy);
+      std::printf("epoch %3d  loss %.4f  accuracy %.1f%%\n", epoch, last_loss, 100 * accuracy);
     }
   }
-  if (accuracy < 0.95) std::printf("did not reach 95%% accuracy\n");
-  return accuracy >= 0.95 ? 0 : 1;
+  if (epochs >= kFullRun && accuracy < 0.95) {
+    std::printf("did not reach 95%% accuracy\n");
+    return 1;
+  }
+  if (epochs > 1 && !(last_loss < first_loss)) {
+    std::printf("the loss did not go down: %.4f -> %.4f\n", first_loss, last_loss);
+    return 1;
+  }
+  return 0;
 }

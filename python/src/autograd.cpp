@@ -22,8 +22,6 @@ namespace ag = autograd;
 
 namespace {
 
-const TensorBase& tensor_of(py::handle obj) { return obj.cast<const TensorBase&>(); }
-
 // A strong reference to a Python object that C++ may drop without holding the GIL.
 using PyRef = std::shared_ptr<PyObject>;
 

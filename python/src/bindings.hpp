@@ -37,6 +37,12 @@ void bind_ops_indexing(py::module_& m, TensorClass& cls);  // gather/scatter, ca
 void bind_cuda(py::module_& m, TensorClass& cls);       // cuda.cpp: tensorbridge.cuda, CUDA interface
 void bind_complex(py::module_& m, TensorClass& cls);    // ops_complex.cpp: real/imag, conj, angle, ...
 
+// ---- small helpers shared by every part --------------------------------------------------
+// The Python type name of `obj`, for error messages ("got a list").
+inline const char* type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
+// The tensor behind a Tensor object; pybind11's cast error for anything else.
+inline const TensorBase& tensor_of(py::handle obj) { return obj.cast<const TensorBase&>(); }
+
 // ---- dtypes and devices (dtype.cpp) ---------------------------------------------------------
 // The tensorbridge.<name> object of a dtype (a borrowed, immortal reference).
 py::handle dtype_object(DType dtype);

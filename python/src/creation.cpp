@@ -13,8 +13,6 @@ namespace tensorbridge::python {
 
 namespace {
 
-const char* type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
-
 // bool, int, float, complex and their subclasses, except those that carry a dtype of their
 // own through the buffer protocol (NumPy's float64 and complex128 scalars).
 bool is_python_number(py::handle obj) {

@@ -26,8 +26,6 @@ struct IndexItem {
   TensorBase tensor;  // Tensor: the index (integer or mask); Bool: its value as a 0-d tensor
 };
 
-const char* type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
-
 [[noreturn]] void invalid_index(py::handle item) {
   TB_THROW(IndexError, "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean "
            "tensors, lists or arrays are valid indices (got ", type_name(item), ")");

@@ -16,8 +16,6 @@ namespace tensorbridge::python {
 
 namespace {
 
-const TensorBase& tensor_of(py::handle obj) { return obj.cast<const TensorBase&>(); }
-
 // Python wants a non-null address even for zero bytes; any valid one will do.
 void* nonnull_data(const TensorBase& t) {
   alignas(64) static char empty_anchor;

@@ -76,8 +76,6 @@ PyObject* to_python(TensorBase&& t) {
   return obj;
 }
 
-std::string type_name(PyObject* obj) { return Py_TYPE(obj)->tp_name; }
-
 // numpy.<name> once NumPy has been imported by someone (an object cannot be an ndarray
 // before that), else null. Kept for the life of the process.
 PyObject* numpy_type(const char* name, PyObject*& cache) {

@@ -22,8 +22,6 @@ namespace tensorbridge::python {
 
 namespace {
 
-const char* type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
-
 // Binds `fn` as tensorbridge.<name>(<first>, ...) and Tensor.<name>(...).
 template <typename Fn, typename... Extra>
 void def_function_and_method(py::module_& m, TensorClass& cls, const char* name, const char* first,
@@ -34,7 +32,6 @@ void def_function_and_method(py::module_& m, TensorClass& cls, const char* name,
 
 // In-place methods return their own Python object (x.scatter_(...) is x).
 py::object self_object(py::handle self) { return py::reinterpret_borrow<py::object>(self); }
-const TensorBase& tensor_of(py::handle self) { return self.cast<const TensorBase&>(); }
 
 // ---- arguments ---------------------------------------------------------------------------------
 

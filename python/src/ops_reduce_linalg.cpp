@@ -16,8 +16,6 @@ namespace tensorbridge::python {
 
 namespace {
 
-const char* type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
-
 // Binds `fn` as tensorbridge.<name>(input, ...) and as Tensor.<name>(...): the function's first
 // parameter is the tensor, named `input` as in PyTorch.
 template <typename Fn, typename... Extra>

@@ -12,8 +12,6 @@ namespace tensorbridge::python {
 
 namespace {
 
-const TensorBase& tensor_of(py::handle obj) { return obj.cast<const TensorBase&>(); }
-
 // Returns `self` itself when `result` is the same tensor (PyTorch: x.float() is x for a float
 // tensor), a new Python tensor otherwise.
 py::object self_or_new(py::handle self, TensorBase result) {
