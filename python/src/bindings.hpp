@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 // Only the layers bound here: each later part (ops, autograd) includes its own headers, so
@@ -14,6 +15,7 @@
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/core/print.hpp"
 #include "tensorbridge/core/tensor.hpp"
+#include "tensorbridge/ops/generator.hpp"
 #include "tensorbridge/version.hpp"
 
 namespace tensorbridge::python {
@@ -42,6 +44,15 @@ void bind_complex(py::module_& m, TensorClass& cls);    // ops_complex.cpp: real
 inline const char* type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
 // The tensor behind a Tensor object; pybind11's cast error for anything else.
 inline const TensorBase& tensor_of(py::handle obj) { return obj.cast<const TensorBase&>(); }
+
+// Binds `fn` as tensorbridge.<name>(<first>, ...) and Tensor.<name>(...): the function's first
+// parameter is the method's self.
+template <typename Fn, typename... Extra>
+void def_function_and_method(py::module_& m, TensorClass& cls, const char* name, const char* first,
+                             Fn&& fn, const char* doc, const Extra&... extra) {
+  m.def(name, fn, py::arg(first), extra..., doc);
+  cls.def(name, std::forward<Fn>(fn), extra..., doc);
+}
 
 // ---- dtypes and devices (dtype.cpp) ---------------------------------------------------------
 // The tensorbridge.<name> object of a dtype (a borrowed, immortal reference).
@@ -91,6 +102,10 @@ TensorBase with_requires_grad(TensorBase t, bool requires_grad);
 std::vector<std::string> autograd_repr_suffixes(const TensorBase& t);
 // A tensor, or an undefined one for None; TypeError naming `op` for anything else.
 TensorBase optional_tensor_arg(py::handle obj, const char* op);
+
+// ---- random (ops_indexing.cpp) ---------------------------------------------------------------
+// The Generator behind generator=, or null for None; TypeError for anything else.
+Generator* generator_arg(py::handle gen);
 
 // ---- advanced indexing (ops_indexing.cpp, for indexing.cpp) ---------------------------------
 // One entry per indexed dim: an int64/int32 index tensor, a bool mask (covering as many dims as

@@ -14,10 +14,6 @@ namespace {
 
 namespace F = nn::functional;
 
-Generator* generator_arg(py::handle gen) {
-  return gen.is_none() ? nullptr : gen.cast<Generator*>();
-}
-
 }  // namespace
 
 void bind_nn(py::module_& m) {

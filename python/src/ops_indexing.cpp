@@ -22,14 +22,6 @@ namespace tensorbridge::python {
 
 namespace {
 
-// Binds `fn` as tensorbridge.<name>(<first>, ...) and Tensor.<name>(...).
-template <typename Fn, typename... Extra>
-void def_function_and_method(py::module_& m, TensorClass& cls, const char* name, const char* first,
-                             Fn&& fn, const char* doc, const Extra&... extra) {
-  m.def(name, fn, py::arg(first), extra..., doc);
-  cls.def(name, std::forward<Fn>(fn), extra..., doc);
-}
-
 // In-place methods return their own Python object (x.scatter_(...) is x).
 py::object self_object(py::handle self) { return py::reinterpret_borrow<py::object>(self); }
 
@@ -303,13 +295,6 @@ void bind_sort_ops(py::module_& m, TensorClass& cls) {
 }
 
 // ---- random ------------------------------------------------------------------------------------
-
-Generator* generator_arg(py::handle gen) {
-  if (gen.is_none()) return nullptr;
-  TB_CHECK(py::isinstance<Generator>(gen), TypeError, "expected a tensorbridge.Generator for "
-           "generator=, got ", type_name(gen));
-  return gen.cast<Generator*>();
-}
 
 // Seeds as PyTorch takes them: any integer in [-2^63, 2^64); negative ones wrap around.
 uint64_t seed_arg(py::handle seed) {
@@ -594,6 +579,13 @@ void bind_random(py::module_& m, TensorClass& cls) {
 }
 
 }  // namespace
+
+Generator* generator_arg(py::handle gen) {
+  if (gen.is_none()) return nullptr;
+  TB_CHECK(py::isinstance<Generator>(gen), TypeError, "expected a tensorbridge.Generator for "
+           "generator=, got ", type_name(gen));
+  return gen.cast<Generator*>();
+}
 
 TensorBase index_by_tensors(const TensorBase& self, const TensorIndices& indices) {
   return ::tensorbridge::index(self, indices);

@@ -16,15 +16,6 @@ namespace tensorbridge::python {
 
 namespace {
 
-// Binds `fn` as tensorbridge.<name>(input, ...) and as Tensor.<name>(...): the function's first
-// parameter is the tensor, named `input` as in PyTorch.
-template <typename Fn, typename... Extra>
-void def_function_and_method(py::module_& m, TensorClass& cls, const char* name, Fn&& fn,
-                             const char* doc, const Extra&... extra) {
-  m.def(name, fn, py::arg("input"), extra..., doc);
-  cls.def(name, std::forward<Fn>(fn), extra..., doc);
-}
-
 // ---- (values, indices) results -------------------------------------------------------------
 
 // torch.return_types: named tuples with .values and .indices that also unpack as pairs. The
@@ -222,7 +213,7 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
     const char* name = s.name;
     const Summation fn = s.fn;
     def_function_and_method(
-        m, cls, name,
+        m, cls, name, "input",
         [name, fn](const TensorBase& x, py::handle dim, bool keepdim, py::handle dtype) {
           return fn(x, reduce_dims(dim, name), keepdim, optional_dtype_arg(dtype, name));
         },
@@ -230,30 +221,30 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
         py::arg("dtype") = py::none());
   }
 
-  def_function_and_method(m, cls, "max", &extreme<true>,
+  def_function_and_method(m, cls, "max", "input", &extreme<true>,
                           "max(input): the largest element. max(input, dim, keepdim=False): "
                           "(values, indices) along dim. max(input, other): elementwise maximum.",
                           py::arg("dim") = py::none(), py::arg("keepdim") = py::none());
-  def_function_and_method(m, cls, "min", &extreme<false>,
+  def_function_and_method(m, cls, "min", "input", &extreme<false>,
                           "min(input): the smallest element. min(input, dim, keepdim=False): "
                           "(values, indices) along dim. min(input, other): elementwise minimum.",
                           py::arg("dim") = py::none(), py::arg("keepdim") = py::none());
   def_function_and_method(
-      m, cls, "amax",
+      m, cls, "amax", "input",
       [](const TensorBase& x, py::handle dim, bool keepdim) {
         return ::tensorbridge::amax(x, reduce_dims(dim, "amax"), keepdim);
       },
       "The largest values over dim (all dims for ()); NaN propagates.", py::arg("dim") = py::tuple(),
       py::arg("keepdim") = false);
   def_function_and_method(
-      m, cls, "amin",
+      m, cls, "amin", "input",
       [](const TensorBase& x, py::handle dim, bool keepdim) {
         return ::tensorbridge::amin(x, reduce_dims(dim, "amin"), keepdim);
       },
       "The smallest values over dim (all dims for ()); NaN propagates.", py::arg("dim") = py::tuple(),
       py::arg("keepdim") = false);
   def_function_and_method(
-      m, cls, "argmax",
+      m, cls, "argmax", "input",
       [](const TensorBase& x, py::handle dim, bool keepdim) {
         return ::tensorbridge::argmax(x, dim.is_none() ? std::nullopt : std::optional(one_dim(dim, "argmax")),
                                       keepdim);
@@ -261,25 +252,25 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
       "The index of the first largest value (in the flattened tensor when dim is None).",
       py::arg("dim") = py::none(), py::arg("keepdim") = false);
   def_function_and_method(
-      m, cls, "argmin",
+      m, cls, "argmin", "input",
       [](const TensorBase& x, py::handle dim, bool keepdim) {
         return ::tensorbridge::argmin(x, dim.is_none() ? std::nullopt : std::optional(one_dim(dim, "argmin")),
                                       keepdim);
       },
       "The index of the first smallest value (in the flattened tensor when dim is None).",
       py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  def_function_and_method(m, cls, "var", &variance<false>,
+  def_function_and_method(m, cls, "var", "input", &variance<false>,
                           "The variance over dim with Bessel's correction (correction=1; "
                           "unbiased=False means correction=0).",
                           py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
                           py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
-  def_function_and_method(m, cls, "std", &variance<true>,
+  def_function_and_method(m, cls, "std", "input", &variance<true>,
                           "The standard deviation over dim with Bessel's correction "
                           "(correction=1; unbiased=False means correction=0).",
                           py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
                           py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
   def_function_and_method(
-      m, cls, "norm",
+      m, cls, "norm", "input",
       [](const TensorBase& x, py::handle p, py::handle dim, bool keepdim, py::handle dtype) {
         const std::optional<DType> d = optional_dtype_arg(dtype, "norm");
         if (d) check_norm_dtype(x, *d);
@@ -291,7 +282,7 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
   for (const char* name : {"all", "any"}) {
     const bool is_all = name[1] == 'l';
     def_function_and_method(
-        m, cls, name,
+        m, cls, name, "input",
         [name, is_all](const TensorBase& x, py::handle dim, bool keepdim) {
           const std::vector<int64_t> dims = reduce_dims(dim, name);
           return is_all ? ::tensorbridge::all(x, dims, keepdim) : ::tensorbridge::any(x, dims, keepdim);
@@ -301,35 +292,35 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
         py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
   def_function_and_method(
-      m, cls, "cumsum",
+      m, cls, "cumsum", "input",
       [](const TensorBase& x, py::handle dim, py::handle dtype) {
         return ::tensorbridge::cumsum(x, one_dim(dim, "cumsum"), optional_dtype_arg(dtype, "cumsum"));
       },
       "Running sums along dim (integers accumulate in int64).", py::arg("dim"), py::kw_only(),
       py::arg("dtype") = py::none());
   def_function_and_method(
-      m, cls, "cumprod",
+      m, cls, "cumprod", "input",
       [](const TensorBase& x, py::handle dim, py::handle dtype) {
         return ::tensorbridge::cumprod(x, one_dim(dim, "cumprod"), optional_dtype_arg(dtype, "cumprod"));
       },
       "Running products along dim (integers accumulate in int64).", py::arg("dim"), py::kw_only(),
       py::arg("dtype") = py::none());
   def_function_and_method(
-      m, cls, "logsumexp",
+      m, cls, "logsumexp", "input",
       [](const TensorBase& x, py::handle dim, bool keepdim) {
         return ::tensorbridge::logsumexp(x, reduce_dims(dim, "logsumexp"), keepdim);
       },
       "log(sum(exp(input))) over dim, computed without overflow.", py::arg("dim"),
       py::arg("keepdim") = false);
   def_function_and_method(
-      m, cls, "softmax",
+      m, cls, "softmax", "input",
       [](const TensorBase& x, py::handle dim, py::handle dtype) {
         return ::tensorbridge::softmax(x, one_dim(dim, "softmax"), optional_dtype_arg(dtype, "softmax"));
       },
       "exp(input) / sum(exp(input)) along dim (computed in dtype when given).", py::arg("dim"),
       py::arg("dtype") = py::none());
   def_function_and_method(
-      m, cls, "log_softmax",
+      m, cls, "log_softmax", "input",
       [](const TensorBase& x, py::handle dim, py::handle dtype) {
         return ::tensorbridge::log_softmax(x, one_dim(dim, "log_softmax"),
                                            optional_dtype_arg(dtype, "log_softmax"));

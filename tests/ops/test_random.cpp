@@ -159,7 +159,7 @@ TEST(Random, NormalMoments) {
 }
 
 TEST(Random, DeterministicLogAndSinCosAreAccurate) {
-  namespace rd = tb::ops::random_detail;
+  namespace rd = tb::kernels;  // kernels/random_math.hpp, shared with the CUDA kernels
   const double kPi = 3.14159265358979323846;
   for (int i = 1; i <= 10000; ++i) {
     const double x = std::ldexp(double(i) / 10000.0, -(i % 60));

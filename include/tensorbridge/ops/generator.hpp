@@ -11,22 +11,17 @@
 #include <cstdint>
 #include <mutex>
 
+#include "tensorbridge/kernels/random_math.hpp"
+
 namespace tensorbridge {
 
-// One Philox4x32 block: 10 rounds of the published round function and key schedule.
+// One Philox4x32 block: 10 rounds of the published round function and key schedule
+// (kernels/random_math.hpp, which the CUDA kernels share).
 inline std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> ctr,
                                              std::array<uint32_t, 2> key) {
-  constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
-  constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
-  for (int round = 0; round < 10; ++round) {
-    const uint64_t p0 = uint64_t(kMul0) * ctr[0];
-    const uint64_t p1 = uint64_t(kMul1) * ctr[2];
-    ctr = {uint32_t(p1 >> 32) ^ ctr[1] ^ key[0], uint32_t(p1), uint32_t(p0 >> 32) ^ ctr[3] ^ key[1],
-           uint32_t(p0)};
-    key[0] += kWeyl0;
-    key[1] += kWeyl1;
-  }
-  return ctr;
+  const kernels::PhiloxBlock out =
+      kernels::philox4x32_10({{ctr[0], ctr[1], ctr[2], ctr[3]}}, key[0], key[1]);
+  return {out.w[0], out.w[1], out.w[2], out.w[3]};
 }
 
 class Generator {

@@ -24,6 +24,7 @@
 
 #include "tensorbridge/core/copy.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/kernels/random_math.hpp"
 #include "tensorbridge/ops/device_dispatch.hpp"
 #include "tensorbridge/ops/generator.hpp"
 
@@ -46,12 +47,8 @@ void for_each_block(Generator& gen, int64_t n, Emit&& emit) {
   }
 }
 
-inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
-
-// A multiple of 2^-53 in [0, 1) from two words.
-inline double uniform53(uint32_t hi, uint32_t lo) {
-  return static_cast<double>(bits64(hi, lo) >> 11) * 0x1p-53;
-}
+using kernels::bits64;
+using kernels::uniform53;
 
 // Significand bits of each floating type's uniforms: values on the type's own grid in
 // [0, 1), so that rounding never produces 1.
@@ -80,57 +77,6 @@ template <typename T>
 T scale_uniform(double u, double a, double b) {
   const T t = convert_element<T>(std::fma(u, b - a, a));
   return a < b && static_cast<double>(t) >= b ? step_down(t) : t;
-}
-
-// ln(x) for x in (0, 1]: x = m 2^e with m in [sqrt(1/2), sqrt(2)), and
-// ln(m) = 2 artanh(s), s = (m - 1) / (m + 1), |s| < 0.172, by its series to s^21
-// (truncation error below 1e-17).
-inline double deterministic_log(double x) {
-  int e = 0;
-  double m = std::frexp(x, &e);
-  if (m < 0.70710678118654752440) {
-    m *= 2.0;
-    e -= 1;
-  }
-  const double s = (m - 1.0) / (m + 1.0);
-  const double z = s * s;
-  double p = 1.0 / 21.0;
-  for (int k = 19; k >= 1; k -= 2) p = std::fma(p, z, 1.0 / k);
-  return std::fma(static_cast<double>(e), 0.69314718055994530942, 2.0 * s * p);
-}
-
-// (sin 2 pi u, cos 2 pi u) for u in [0, 1): reduced exactly to an angle in [0, pi/4] of
-// one octant, then Taylor series to x^17 / x^16 (truncation error below 1e-18).
-inline std::pair<double, double> deterministic_sincos_2pi(double u) {
-  const double t = u * 4.0;  // exact
-  const double q = std::floor(t);
-  double f = t - q;  // exact, in [0, 1)
-  const bool upper = f > 0.5;
-  if (upper) f = 1.0 - f;  // exact (Sterbenz)
-  const double x = f * 1.57079632679489661923;
-  const double z = x * x;
-  // Coefficients 1/n! for the odd (sine) and even (cosine) powers, highest first.
-  constexpr double kSin[] = {1.0 / 355687428096000.0, -1.0 / 1307674368000.0,
-                             1.0 / 6227020800.0,      -1.0 / 39916800.0,
-                             1.0 / 362880.0,          -1.0 / 5040.0,
-                             1.0 / 120.0,             -1.0 / 6.0,
-                             1.0};
-  constexpr double kCos[] = {1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0,
-                             -1.0 / 3628800.0,       1.0 / 40320.0,        -1.0 / 720.0,
-                             1.0 / 24.0,             -1.0 / 2.0,           1.0};
-  double ps = kSin[0], pc = kCos[0];
-  for (int i = 1; i < 9; ++i) {
-    ps = std::fma(ps, z, kSin[i]);
-    pc = std::fma(pc, z, kCos[i]);
-  }
-  double s = x * ps, c = pc;
-  if (upper) std::swap(s, c);  // sin(pi/2 - x) = cos x
-  switch (static_cast<int>(q)) {  // add q quarter turns
-    case 1: return {c, -s};
-    case 2: return {-s, -c};
-    case 3: return {-c, s};
-    default: return {s, c};
-  }
 }
 
 // Writes n values of T: into self's memory when it is contiguous, else through a
@@ -202,8 +148,7 @@ inline const TensorBase& uniform_(const TensorBase& self, double from = 0.0, dou
       fill_row_major<T>(self, [&](T* out, int64_t n) {
         for_each_block<4>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
           for (int k = 0; k < 4 && i + k < n; ++k) {
-            const double u = std::ldexp(static_cast<double>(w[k] >> (32 - bits)), -bits);
-            out[i + k] = scale_uniform<T>(u, from, to);
+            out[i + k] = scale_uniform<T>(kernels::uniform_top_bits(w[k], bits), from, to);
           }
         });
       });
@@ -233,11 +178,9 @@ inline const TensorBase& normal_(const TensorBase& self, double mean = 0.0, doub
                   std::is_same_v<T, bfloat16>) {
       fill_row_major<T>(self, [&](T* out, int64_t n) {
         for_each_block<2>(g, n, [&](int64_t i, const std::array<uint32_t, 4>& w) {
-          const double u1 = 1.0 - uniform53(w[0], w[1]);  // (0, 1]: log stays finite
-          const double r = std::sqrt(-2.0 * deterministic_log(u1));
-          const auto [s, c] = deterministic_sincos_2pi(uniform53(w[2], w[3]));
-          out[i] = convert_element<T>(std::fma(stddev, r * c, mean));
-          if (i + 1 < n) out[i + 1] = convert_element<T>(std::fma(stddev, r * s, mean));
+          const kernels::NormalPair v = kernels::box_muller(w.data(), mean, stddev);
+          out[i] = convert_element<T>(v.first);
+          if (i + 1 < n) out[i + 1] = convert_element<T>(v.second);
         });
       });
     }
