@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "tensorbridge/tensorbridge.hpp"
@@ -23,6 +24,21 @@ TEST(Factory, FillsAndShapes) {
   EXPECT_EQ(tb::full_like(like, 4).select(1, 2).select(0, 1).item().to<int>(), 4);
   EXPECT_EQ(tb::zeros_like(like).dtype(), tb::DType::Int8);
   EXPECT_EQ(tb::empty_like(like).shape(), like.shape());
+}
+
+TEST(Factory, BadShapesNameTheFactoryCalled) {
+  const auto message_of = [](auto&& make) -> std::string {
+    try {
+      make();
+    } catch (const tb::ValueError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(message_of([] { tb::empty({2, -1}); }), "empty: negative dimension in shape [2, -1]");
+  EXPECT_EQ(message_of([] { tb::zeros({-3}); }), "zeros: negative dimension in shape [-3]");
+  EXPECT_EQ(message_of([] { tb::ones({-3}); }), "ones: negative dimension in shape [-3]");
+  EXPECT_EQ(message_of([] { tb::full({-3}, 1.5); }), "full: negative dimension in shape [-3]");
 }
 
 TEST(Factory, ArangeCountsLikeNumPy) {

@@ -17,15 +17,23 @@ inline TensorBase empty(const Shape& shape, DType dtype = DType::Float32,
                         Device device = Device::cpu()) {
   return detail::new_tensor(shape, dtype, device, "empty");
 }
+namespace detail {
+// full() under the name of the factory the user called, for its error messages.
+inline TensorBase full_named(const Shape& shape, const Scalar& value, DType dtype, Device device,
+                             const char* op) {
+  TensorBase t = new_tensor(shape, dtype, device, op);
+  fill_any(t, value, op);
+  return t;
+}
+}  // namespace detail
+
 inline TensorBase full(const Shape& shape, const Scalar& value, DType dtype = DType::Float32,
                        Device device = Device::cpu()) {
-  TensorBase t = empty(shape, dtype, device);
-  detail::fill_any(t, value, "full");
-  return t;
+  return detail::full_named(shape, value, dtype, device, "full");
 }
 inline TensorBase zeros(const Shape& shape, DType dtype = DType::Float32,
                         Device device = Device::cpu()) {
-  TensorBase t = empty(shape, dtype, device);
+  TensorBase t = detail::new_tensor(shape, dtype, device, "zeros");
   if (!device.is_cpu()) {
     detail::fill_any(t, Scalar(0), "zeros");
   } else if (t.nbytes() > 0) {
@@ -35,7 +43,7 @@ inline TensorBase zeros(const Shape& shape, DType dtype = DType::Float32,
 }
 inline TensorBase ones(const Shape& shape, DType dtype = DType::Float32,
                        Device device = Device::cpu()) {
-  return full(shape, Scalar(1), dtype, device);
+  return detail::full_named(shape, Scalar(1), dtype, device, "ones");
 }
 inline TensorBase empty_like(const TensorBase& t) { return empty(t.shape(), t.dtype(), t.device()); }
 inline TensorBase zeros_like(const TensorBase& t) { return zeros(t.shape(), t.dtype(), t.device()); }

@@ -1,0 +1,244 @@
+"""torch.* function forms and composites (tensorbridge/_torch_forms.py) against PyTorch."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tensorbridge as tb
+
+torch = pytest.importorskip("torch")
+
+
+def to_torch(t):
+    return torch.from_numpy(np.array(t.detach().numpy()))
+
+
+def assert_same(ours, theirs):
+    assert list(ours.shape) == list(theirs.shape)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+# ---- function forms: the method's result, and PyTorch's ------------------------------------
+
+
+FORMS = [
+    ("reshape", lambda m, x: m.reshape(x, (4, 6))),
+    ("reshape -1", lambda m, x: m.reshape(x, [-1])),
+    ("flatten", lambda m, x: m.flatten(x)),
+    ("flatten dims", lambda m, x: m.flatten(x, 1, 2)),
+    ("squeeze", lambda m, x: m.squeeze(x.unsqueeze(1))),
+    ("squeeze dim", lambda m, x: m.squeeze(x.unsqueeze(0), 0)),
+    ("unsqueeze", lambda m, x: m.unsqueeze(x, -1)),
+    ("transpose", lambda m, x: m.transpose(x, 0, 2)),
+    ("swapaxes", lambda m, x: m.swapaxes(x, 0, 1)),
+    ("swapdims", lambda m, x: m.swapdims(x, 1, 2)),
+    ("permute", lambda m, x: m.permute(x, (2, 0, 1))),
+    ("t", lambda m, x: m.t(x[0])),
+    ("flip", lambda m, x: m.flip(x, (0, 2))),
+    ("diagonal", lambda m, x: m.diagonal(x, 1, 1, 2)),
+    ("broadcast_to", lambda m, x: m.broadcast_to(x[:, :1], (2, 3, 4))),
+    ("movedim", lambda m, x: m.movedim(x, 0, -1)),
+    ("narrow", lambda m, x: m.narrow(x, 2, 1, 2)),
+    ("clone", lambda m, x: m.clone(x)),
+    ("detach", lambda m, x: m.detach(x)),
+]
+
+
+@pytest.mark.parametrize("name,form", FORMS, ids=[f[0] for f in FORMS])
+def test_function_forms_match_pytorch(name, form):
+    x = tb.arange(24, dtype=tb.float32).reshape(2, 3, 4)
+    assert_same(form(tb, x), form(torch, to_torch(x)))
+
+
+def test_views_share_memory_and_record_gradients():
+    x = tb.arange(24, dtype=tb.float32).reshape(2, 3, 4)
+    for view in (tb.reshape(x, (6, 4)), tb.transpose(x, 0, 1), tb.permute(x, (1, 0, 2)),
+                 tb.squeeze(x), tb.narrow(x, 0, 1, 1), tb.detach(x), tb.movedim(x, 0, 1)):
+        assert view.data_ptr() >= x.data_ptr()
+        assert view.data_ptr() < x.data_ptr() + x.numel() * x.element_size()
+    assert tb.clone(x).data_ptr() != x.data_ptr()
+    w = tb.ones(2, 3, requires_grad=True)
+    (tb.reshape(w, (3, 2)) * tb.arange(6, dtype=tb.float32).reshape(3, 2)).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert not tb.detach(w).requires_grad
+    assert tb.clone(w).requires_grad
+
+
+def test_is_tensor_and_numel():
+    assert tb.is_tensor(tb.zeros(2))
+    assert tb.is_tensor(tb.nn.Parameter(tb.zeros(2)))
+    assert not tb.is_tensor(np.zeros(2))
+    assert not tb.is_tensor([1.0])
+    assert tb.numel(tb.zeros(2, 3, 4)) == 24
+    assert tb.numel(tb.zeros(())) == 1
+    assert tb.numel(tb.zeros(0, 5)) == 0
+
+
+def test_function_form_errors_name_the_op():
+    x = tb.zeros(2, 3)
+    with pytest.raises(Exception, match="reshape"):
+        tb.reshape(x, (4, 2))
+    with pytest.raises(Exception):
+        tb.transpose(x, 0, 5)
+
+
+# ---- isclose / allclose / equal --------------------------------------------------------------
+
+EDGES = [0.0, -0.0, 1.0, 1.0 + 1e-6, 1.0 + 1e-4, -1.0, 1e-9, 2e-9, math.inf, -math.inf, math.nan, 1e30]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("equal_nan", [False, True])
+@pytest.mark.parametrize("tols", [(1e-05, 1e-08), (0.0, 0.0), (1e-3, 0.0), (0.0, 1e-3), (0.5, 2.0)])
+def test_isclose_matches_pytorch_on_edge_values(dtype, equal_nan, tols):
+    a = np.array(EDGES, dtype=dtype)[:, None].repeat(len(EDGES), 1)
+    b = a.T.copy()
+    rtol, atol = tols
+    ours = tb.isclose(tb.from_numpy(a), tb.from_numpy(b), rtol, atol, equal_nan)
+    theirs = torch.isclose(torch.from_numpy(a), torch.from_numpy(b), rtol, atol, equal_nan)
+    assert ours.dtype == tb.bool
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert tb.allclose(tb.from_numpy(a), tb.from_numpy(a), rtol, atol, equal_nan) == torch.allclose(
+        torch.from_numpy(a), torch.from_numpy(a), rtol, atol, equal_nan)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_isclose_of_integers_and_bools_matches_pytorch(dtype):
+    a = np.array([0, 1, 2, 3, 100], dtype=dtype)
+    b = np.array([0, 2, 2, 4, 101], dtype=dtype)
+    for rtol, atol in [(1e-05, 1e-08), (0.0, 1.0), (0.01, 0.0), (0.0, 0.0)]:
+        ours = tb.isclose(tb.from_numpy(a), tb.from_numpy(b), rtol, atol)
+        theirs = torch.isclose(torch.from_numpy(a), torch.from_numpy(b), rtol, atol)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{dtype} {rtol} {atol}")
+
+
+def test_isclose_of_complex_matches_pytorch():
+    a = np.array([1 + 1j, 1 + 1.00001j, complex(math.inf, 0), complex(math.nan, 0), 0j])
+    b = np.array([1 + 1j, 1 + 1j, complex(math.inf, 0), complex(math.nan, 0), 1e-9j])
+    ours = tb.isclose(tb.from_numpy(a), tb.from_numpy(b))
+    theirs = torch.isclose(torch.from_numpy(a), torch.from_numpy(b))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(ValueError, match="equal_nan"):
+        tb.isclose(tb.from_numpy(a), tb.from_numpy(b), equal_nan=True)
+
+
+def test_isclose_broadcasts_and_methods_agree():
+    a = tb.tensor([[1.0], [2.0]])
+    b = tb.tensor([1.0, 2.0, 2.0000001])
+    expected = torch.isclose(torch.tensor([[1.0], [2.0]]), torch.tensor([1.0, 2.0, 2.0000001]))
+    np.testing.assert_array_equal(tb.isclose(a, b).numpy(), expected.numpy())
+    np.testing.assert_array_equal(a.isclose(b).numpy(), expected.numpy())
+    assert a.allclose(a) and tb.allclose(a, a + 1e-9)
+    assert not tb.allclose(a, a + 1.0)
+    assert isinstance(tb.allclose(a, a), bool)
+
+
+def test_isclose_does_not_record_gradients():
+    a = tb.ones(3, requires_grad=True)
+    assert not tb.isclose(a, a * 1.0).requires_grad
+
+
+def test_close_errors_name_the_op_dtypes_and_shapes():
+    f32, f64 = tb.zeros(2, dtype=tb.float32), tb.zeros(3, dtype=tb.float64)
+    with pytest.raises(TypeError, match=r"isclose\(\).*float32.*float64.*\[2\].*\[3\]"):
+        tb.isclose(f32, f64)
+    with pytest.raises(TypeError, match=r"allclose\(\).*same dtype"):
+        tb.allclose(f32, f64)
+    with pytest.raises(ValueError, match="non-negative"):
+        tb.isclose(f32, f32, rtol=-1.0)
+    with pytest.raises(TypeError, match="two tensors"):
+        tb.isclose(f32, [0.0, 0.0])
+    with pytest.raises(ValueError, match="size"):
+        tb.isclose(tb.zeros(2), tb.zeros(3))
+
+
+def test_equal_matches_pytorch():
+    cases = [
+        (tb.tensor([1.0, 2.0]), tb.tensor([1.0, 2.0])),
+        (tb.tensor([1.0, 2.0]), tb.tensor([1.0, 2.5])),
+        (tb.tensor([1.0, 2.0]), tb.tensor([[1.0, 2.0]])),  # broadcastable but not the same size
+        (tb.tensor([math.nan]), tb.tensor([math.nan])),
+        (tb.tensor([1, 2]), tb.tensor([1.0, 2.0])),  # dtypes promote
+        (tb.zeros(0), tb.zeros(0)),
+        (tb.tensor(3.0), tb.tensor(3.0)),
+    ]
+    for a, b in cases:
+        assert tb.equal(a, b) == torch.equal(to_torch(a), to_torch(b)), (a, b)
+        assert a.equal(b) == tb.equal(a, b)
+    with pytest.raises(TypeError, match="equal"):
+        tb.equal(tb.zeros(1), 0.0)
+
+
+# ---- tril / triu -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 5), (5, 3), (2, 3, 4), (0, 3), (1, 1)])
+@pytest.mark.parametrize("diagonal", [-6, -1, 0, 1, 2, 6])
+def test_tril_triu_match_pytorch(shape, diagonal):
+    x = tb.arange(int(np.prod(shape)), dtype=tb.float64).reshape(shape) + 1
+    for name in ("tril", "triu"):
+        assert_same(getattr(tb, name)(x, diagonal), getattr(torch, name)(to_torch(x), diagonal))
+        assert_same(getattr(x, name)(diagonal), getattr(torch, name)(to_torch(x), diagonal))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int8", "bool", "float16", "complex64"])
+def test_tril_triu_keep_the_dtype(dtype):
+    a = (np.arange(12).reshape(3, 4) % 3).astype(dtype)
+    for name in ("tril", "triu"):
+        assert_same(getattr(tb, name)(tb.from_numpy(a)), getattr(torch, name)(torch.from_numpy(a)))
+
+
+def test_tril_triu_of_strided_views_and_gradients():
+    base = tb.arange(20, dtype=tb.float32).reshape(4, 5)
+    view = base.t()[1:, ::2]
+    assert_same(tb.tril(view, 1), torch.tril(to_torch(base).t()[1:, ::2], 1))
+    x = tb.randn(3, 4, requires_grad=True)
+    weights = tb.randn(3, 4)
+    (tb.triu(x, 1) * weights).sum().backward()
+    xt = to_torch(x).requires_grad_(True)
+    (torch.triu(xt, 1) * to_torch(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_tril_triu_errors():
+    with pytest.raises(ValueError, match=r"tril\(\).*at least 2 dims.*\[3\]"):
+        tb.tril(tb.zeros(3))
+    with pytest.raises(ValueError, match=r"triu\(\).*\[\]"):
+        tb.triu(tb.zeros(()))
+    with pytest.raises(TypeError, match="triu"):
+        tb.triu([[1, 2], [3, 4]])
+
+
+# ---- new_* and type_as -----------------------------------------------------------------------
+
+
+def test_new_factories_take_dtype_and_device_from_self():
+    x = tb.zeros(2, dtype=tb.float64)
+    tx = torch.zeros(2, dtype=torch.float64)
+    assert_same(x.new_zeros(2, 3), tx.new_zeros(2, 3))
+    assert_same(x.new_zeros((2, 3)), tx.new_zeros((2, 3)))
+    assert_same(x.new_ones(4), tx.new_ones(4))
+    assert_same(x.new_full((2, 2), 7), tx.new_full((2, 2), 7))
+    assert_same(x.new_tensor([1, 2, 3]), tx.new_tensor([1, 2, 3]))
+    assert_same(x.new_zeros(3, dtype=tb.int32), tx.new_zeros(3, dtype=torch.int32))
+    e = x.new_empty(5)
+    assert e.dtype == tb.float64 and list(e.shape) == [5] and e.device == x.device
+    assert x.new_ones(2, requires_grad=True).requires_grad
+    y = x.new_tensor([1.0])
+    assert y.data_ptr() != x.data_ptr()
+    assert_same(tb.tensor([1.5, 2.5]).type_as(tb.zeros(1, dtype=tb.int32)),
+                torch.tensor([1.5, 2.5]).type_as(torch.zeros(1, dtype=torch.int32)))
+
+
+def test_new_factories_reject_bad_sizes_naming_the_factory():
+    x = tb.zeros(2)
+    with pytest.raises(ValueError, match=r"zeros: negative dimension in shape \[-1\]"):
+        x.new_zeros(-1)
+    with pytest.raises(ValueError, match=r"ones: negative dimension in shape \[2, -1\]"):
+        x.new_ones(2, -1)
+    with pytest.raises(ValueError, match=r"full: negative dimension"):
+        x.new_full((-1,), 3.0)
+    with pytest.raises(ValueError, match=r"empty: negative dimension"):
+        x.new_empty(-2)
