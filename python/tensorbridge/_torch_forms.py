@@ -13,6 +13,7 @@ from typing import Any, Sequence, Union
 
 from . import _C
 from ._C import Tensor
+from ._size import Size
 from .autograd import no_grad
 
 _Dims = Union[int, Sequence[int]]
@@ -206,6 +207,175 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two dims of input (elements with col - row >= diagonal);
     the rest is 0. Differentiable."""
     return _triangle("triu", input, diagonal, lower=False)
+
+
+# ---- shapes and grids ------------------------------------------------------------------------
+
+
+def broadcast_shapes(*shapes: Sequence[int] | int) -> Size:
+    """The shape that tensors of the given shapes broadcast to; ValueError if they do not."""
+    dims: list[list[int]] = [[s] if isinstance(s, int) else list(s) for s in shapes]
+    out: list[int] = []
+    for i in range(1, max((len(d) for d in dims), default=0) + 1):
+        size = 1
+        for d in dims:
+            if i <= len(d) and d[-i] != 1:
+                if size not in (1, d[-i]):
+                    raise ValueError(
+                        "broadcast_shapes: shapes "
+                        + ", ".join(str(list(x)) for x in dims)
+                        + f" do not broadcast (size {size} against {d[-i]} at dim {-i})"
+                    )
+                size = d[-i]
+        out.insert(0, size)
+    return Size(out)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """Views of the tensors broadcast to their common shape."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.broadcast_to(shape) for t in tensors)
+
+
+def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids (views) from 1-D tensors: with indexing="ij" output k varies along dim
+    k; with "xy" the first two dims are swapped, as in NumPy."""
+    items: Sequence[Any] = tensors[0] if len(tensors) == 1 and not isinstance(tensors[0], Tensor) else tensors
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f'meshgrid: indexing must be "ij" or "xy", got {indexing!r}')
+    for t in items:
+        if not isinstance(t, Tensor) or t.dim() > 1:
+            shape = list(t.shape) if isinstance(t, Tensor) else type(t).__name__
+            raise ValueError(f"meshgrid: expected 0-d or 1-d tensors, got {shape}")
+    vectors = [t.reshape(-1) for t in items]
+    swap = indexing == "xy" and len(vectors) >= 2
+    if swap:
+        vectors[0], vectors[1] = vectors[1], vectors[0]
+    shape = [v.numel() for v in vectors]
+    grids = []
+    for k, v in enumerate(vectors):
+        view = [1] * len(vectors)
+        view[k] = shape[k]
+        grids.append(v.reshape(view).broadcast_to(shape))
+    if swap:  # built for (y, x, ...): hand back the x grid first
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def roll(input: Tensor, shifts: _Dims, dims: _Dims | None = None) -> Tensor:
+    """input with its elements shifted cyclically by shifts along dims (flattened and
+    reshaped back without dims). Differentiable."""
+    if dims is None:
+        if not isinstance(shifts, int) and len(shifts) != 1:
+            raise ValueError(f"roll: without dims, shifts must be one number, got {shifts}")
+        shift = shifts if isinstance(shifts, int) else shifts[0]
+        return roll(input.reshape(-1), shift, 0).reshape(input.shape)
+    shift_list = [shifts] if isinstance(shifts, int) else list(shifts)
+    dim_list = [dims] if isinstance(dims, int) else list(dims)
+    if len(shift_list) != len(dim_list):
+        raise ValueError(
+            f"roll: shifts and dims must have the same length, got {shift_list} and {dim_list}"
+        )
+    out = input
+    for shift, dim in zip(shift_list, dim_list):
+        size = out.shape[dim]
+        if size == 0:
+            continue
+        k = shift % size
+        if k:
+            out = _C.cat([out.narrow(dim, size - k, k), out.narrow(dim, 0, size - k)], dim)
+    return out if out is not input else input.clone()
+
+
+def diff(
+    input: Tensor,
+    n: int = 1,
+    dim: int = -1,
+    prepend: Tensor | None = None,
+    append: Tensor | None = None,
+) -> Tensor:
+    """The n-th forward difference along dim (after prepend/append are joined on). Booleans
+    differ by != as in PyTorch. Differentiable."""
+    if n < 0:
+        raise ValueError(f"diff: order n must be non-negative, got {n}")
+    if input.dim() == 0:
+        raise ValueError("diff: expected a tensor of at least 1 dim, got shape []")
+    parts = [p for p in (prepend, input, append) if p is not None]
+    out = _C.cat(parts, dim) if len(parts) > 1 else input
+    for _ in range(n):
+        length = out.shape[dim]
+        if length == 0:
+            break
+        later, earlier = out.narrow(dim, 1, length - 1), out.narrow(dim, 0, length - 1)
+        out = later != earlier if out.dtype == _C.bool else later - earlier
+    return out
+
+
+# ---- reductions and interpolation --------------------------------------------------------------
+
+
+def count_nonzero(input: Tensor, dim: _Dims | None = None) -> Tensor:
+    """The number of non-zero elements (over dim), as int64."""
+    with no_grad():
+        return (input != 0).sum(dim)
+
+
+def nansum(
+    input: Tensor, dim: _Dims | None = None, keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
+    """sum treating NaN as 0 (its gradient is 0 there). Differentiable."""
+    if not (input.is_floating_point() or input.is_complex()):
+        return input.sum(dim, keepdim, dtype=dtype)
+    return _C.where(input.isnan(), 0, input).sum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(
+    input: Tensor, dim: _Dims | None = None, keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
+    """mean over the non-NaN elements (NaN where there are none). Differentiable."""
+    if not (input.is_floating_point() or input.is_complex()):
+        raise TypeError(f"nanmean(): expected a floating point or complex input, got {input.dtype}")
+    with no_grad():
+        count = (~input.isnan()).sum(dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of the main diagonal of a 2-D tensor. Differentiable."""
+    if input.dim() != 2:
+        raise ValueError(f"trace: expected a 2-D tensor, got shape {list(input.shape)}")
+    return input.diagonal().sum()
+
+
+def lerp(input: Tensor, end: Tensor, weight: Tensor | float) -> Tensor:
+    """input + weight * (end - input), evaluated as PyTorch does (from end when |weight| >= 0.5,
+    so that weight 1 gives end exactly). Differentiable."""
+    difference = end - input
+    if isinstance(weight, Tensor):
+        from_start = input + weight * difference
+        from_end = end - difference * (1 - weight)
+        with no_grad():
+            small = weight.abs() < 0.5
+        return _C.where(small, from_start, from_end)
+    if abs(weight) < 0.5:
+        return input + weight * difference
+    return end - difference * (1 - weight)
+
+
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """steps values base ** x for x evenly spaced from start to end."""
+    exponents = _C.linspace(start, end, steps, dtype=_C.float64, device=device)
+    out = _C.pow(base, exponents).to(dtype if dtype is not None else _C.get_default_dtype())
+    return out.requires_grad_(requires_grad) if requires_grad else out
 
 
 # ---- new_* factories: the dtype and device of self unless given ---------------------------

@@ -242,3 +242,161 @@ def test_new_factories_reject_bad_sizes_naming_the_factory():
         x.new_full((-1,), 3.0)
     with pytest.raises(ValueError, match=r"empty: negative dimension"):
         x.new_empty(-2)
+
+
+# ---- shapes, grids, roll, diff -----------------------------------------------------------------
+
+
+def test_broadcast_shapes_and_tensors_match_pytorch():
+    for shapes in [((2, 1), (3,)), ((1,), (4, 1, 5), (4, 5)), ((),), ((0, 1), (1, 3)), (3, (2, 1))]:
+        assert list(tb.broadcast_shapes(*shapes)) == list(torch.broadcast_shapes(*shapes))
+    with pytest.raises(ValueError, match=r"broadcast_shapes.*\[2\], \[3\].*size 2 against 3"):
+        tb.broadcast_shapes((2,), (3,))
+    a, b = tb.arange(3.0), tb.ones(2, 1)
+    ours = tb.broadcast_tensors(a, b)
+    theirs = torch.broadcast_tensors(to_torch(a), to_torch(b))
+    for o, t_ in zip(ours, theirs):
+        assert_same(o, t_)
+    assert ours[0].data_ptr() == a.data_ptr()  # views
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid_matches_pytorch(indexing):
+    vectors = [tb.arange(3.0), tb.arange(2.0) + 10, tb.tensor(7.0)]
+    for count in (1, 2, 3):
+        ours = tb.meshgrid(*vectors[:count], indexing=indexing)
+        theirs = torch.meshgrid(*[to_torch(v) for v in vectors[:count]], indexing=indexing)
+        assert len(ours) == len(theirs)
+        for o, t_ in zip(ours, theirs):
+            assert_same(o, t_)
+    listed = tb.meshgrid([tb.arange(2), tb.arange(3)], indexing=indexing)
+    assert [list(g.shape) for g in listed] == [
+        list(g.shape) for g in torch.meshgrid([torch.arange(2), torch.arange(3)], indexing=indexing)
+    ]
+    with pytest.raises(ValueError, match="indexing"):
+        tb.meshgrid(tb.arange(2), indexing="yx")
+    with pytest.raises(ValueError, match=r"meshgrid.*\[2, 2\]"):
+        tb.meshgrid(tb.zeros(2, 2))
+
+
+@pytest.mark.parametrize(
+    "shifts,dims", [(1, 1), (-1, 0), (5, 1), ((1, 2), (0, 1)), (3, None), (-7, None), (0, 1), (4, -1)]
+)
+def test_roll_matches_pytorch(shifts, dims):
+    x = tb.arange(12.0).reshape(3, 4)
+    assert_same(tb.roll(x, shifts, dims), torch.roll(to_torch(x), shifts, dims))
+    assert_same(tb.roll(x.t(), shifts, dims), torch.roll(to_torch(x).t(), shifts, dims))
+
+
+def test_roll_copies_gradients_and_errors():
+    x = tb.arange(4.0)
+    rolled = tb.roll(x, 0, 0)
+    assert rolled.data_ptr() != x.data_ptr()  # a new tensor, as in PyTorch
+    assert_same(tb.roll(tb.zeros(0, 3), 1, 0), torch.roll(torch.zeros(0, 3), 1, 0))
+    w = tb.arange(5.0).requires_grad_()
+    (tb.roll(w, 2) * tb.arange(5.0)).sum().backward()
+    wt = torch.arange(5.0).requires_grad_()
+    (torch.roll(wt, 2) * torch.arange(5.0)).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), wt.grad.numpy())
+    with pytest.raises(ValueError, match=r"roll.*same length"):
+        tb.roll(tb.zeros(2, 2), (1, 2), (0,))
+
+
+@pytest.mark.parametrize("n,dim", [(1, -1), (2, -1), (1, 0), (3, 1), (0, 0), (9, 1)])
+def test_diff_matches_pytorch(n, dim):
+    x = tb.tensor([[1.0, 4.0, 9.0, 16.0, 25.0], [2.0, -1.0, 0.5, 8.0, 3.0]])
+    assert_same(tb.diff(x, n, dim), torch.diff(to_torch(x), n, dim))
+
+
+def test_diff_prepend_append_bools_gradients_and_errors():
+    x = tb.tensor([1.0, 3.0, 6.0])
+    pre, app = tb.tensor([0.0]), tb.tensor([10.0, 15.0])
+    assert_same(tb.diff(x, 1, 0, pre, app),
+                torch.diff(to_torch(x), 1, 0, to_torch(pre), to_torch(app)))
+    b = tb.tensor([True, True, False, True])
+    assert_same(tb.diff(b), torch.diff(to_torch(b)))
+    w = tb.tensor([1.0, 2.0, 4.0, 8.0], requires_grad=True)
+    (tb.diff(w, 2) * tb.tensor([1.0, 3.0])).sum().backward()
+    wt = torch.tensor([1.0, 2.0, 4.0, 8.0], requires_grad=True)
+    (torch.diff(wt, 2) * torch.tensor([1.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), wt.grad.numpy())
+    with pytest.raises(ValueError, match="non-negative"):
+        tb.diff(x, -1)
+    with pytest.raises(ValueError, match=r"diff.*at least 1 dim"):
+        tb.diff(tb.tensor(1.0))
+
+
+# ---- count_nonzero, nansum, nanmean, trace, lerp, logspace -----------------------------------
+
+
+def test_count_nonzero_matches_pytorch():
+    x = tb.tensor([[0.0, 1.0, -0.0], [math.nan, 0.0, 2.0]])
+    for dim in (None, 0, 1, (0, 1)):
+        assert_same(tb.count_nonzero(x, dim), torch.count_nonzero(to_torch(x), dim))
+    assert_same(tb.count_nonzero(tb.tensor([True, False, True])),
+                torch.count_nonzero(torch.tensor([True, False, True])))
+
+
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), ((0, 1), False)])
+def test_nansum_nanmean_match_pytorch(dim, keepdim):
+    a = np.array([[1.0, math.nan, 3.0], [math.nan, math.nan, math.nan], [0.5, -2.0, math.inf]])
+    x = tb.from_numpy(a)
+    kwargs = {} if dim is None else {"dim": dim, "keepdim": keepdim}
+    np.testing.assert_allclose(tb.nansum(x, **kwargs).numpy(), torch.nansum(torch.from_numpy(a), **kwargs).numpy())
+    np.testing.assert_allclose(tb.nanmean(x, **kwargs).numpy(), torch.nanmean(torch.from_numpy(a), **kwargs).numpy())
+
+
+def test_nansum_nanmean_gradients_dtypes_and_errors():
+    a = [1.0, math.nan, 3.0, 4.0]
+    x, xt = tb.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (tb.nansum(x) + tb.nanmean(x)).backward()
+    (torch.nansum(xt) + torch.nanmean(xt)).backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    assert_same(tb.nansum(tb.tensor([1, 2, 3])), torch.nansum(torch.tensor([1, 2, 3])))
+    assert tb.nansum(tb.tensor([1.0, math.nan]), dtype=tb.float64).dtype == tb.float64
+    with pytest.raises(TypeError, match=r"nanmean.*int64"):
+        tb.nanmean(tb.tensor([1, 2]))
+
+
+def test_trace_matches_pytorch():
+    for shape in [(3, 3), (2, 4), (4, 2), (0, 0)]:
+        x = tb.arange(int(np.prod(shape)), dtype=tb.float64).reshape(shape)
+        assert_same(tb.trace(x), torch.trace(to_torch(x)))
+    w = tb.ones(3, 3, requires_grad=True)
+    tb.trace(w).backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.eye(3, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"trace.*2-D.*\[3\]"):
+        tb.trace(tb.zeros(3))
+
+
+def test_lerp_matches_pytorch():
+    # PyTorch fuses the multiply-add on the CPU and we do not: the same formula, to an ulp or
+    # two, and exact at the ends (weight 0 gives start, weight 1 gives end).
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(64).astype(np.float32)
+    end = rng.standard_normal(64).astype(np.float32)
+    weights = rng.uniform(-1, 2, 64).astype(np.float32)
+    ts, te = tb.from_numpy(start), tb.from_numpy(end)
+    for w in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, -0.3):
+        np.testing.assert_allclose(tb.lerp(ts, te, w).numpy(),
+                                   torch.lerp(torch.from_numpy(start), torch.from_numpy(end), w).numpy(),
+                                   rtol=4e-7, atol=1e-7)
+    np.testing.assert_array_equal(tb.lerp(ts, te, 0.0).numpy(), start)
+    np.testing.assert_array_equal(tb.lerp(ts, te, 1.0).numpy(), end)
+    np.testing.assert_allclose(
+        tb.lerp(ts, te, tb.from_numpy(weights)).numpy(),
+        torch.lerp(torch.from_numpy(start), torch.from_numpy(end), torch.from_numpy(weights)).numpy(),
+        rtol=4e-7, atol=1e-7)
+    s, e = tb.zeros(2, requires_grad=True), tb.ones(2, requires_grad=True)
+    tb.lerp(s, e, 0.25).sum().backward()
+    np.testing.assert_allclose(s.grad.numpy(), [0.75, 0.75])
+    np.testing.assert_allclose(e.grad.numpy(), [0.25, 0.25])
+
+
+@pytest.mark.parametrize("dtype", [None, "float64", "float32"])
+def test_logspace_matches_pytorch(dtype):
+    for start, end, steps, base in [(0, 2, 3, 10.0), (-1, 1, 5, 2.0), (0, 1, 1, 10.0), (1, 3, 0, 10.0)]:
+        ours = tb.logspace(start, end, steps, base, dtype=getattr(tb, dtype) if dtype else None)
+        theirs = torch.logspace(start, end, steps, base, dtype=getattr(torch, dtype) if dtype else None)
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
