@@ -378,6 +378,128 @@ def logspace(
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 
+def var_mean(
+    input: Tensor,
+    dim: _Dims | None = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> tuple[Tensor, Tensor]:
+    """(var, mean) over dim, with var's correction rules. Differentiable."""
+    return (_C.var(input, dim, unbiased, keepdim, correction=correction),
+            input.mean(dim, keepdim))
+
+
+def std_mean(
+    input: Tensor,
+    dim: _Dims | None = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> tuple[Tensor, Tensor]:
+    """(std, mean) over dim, with std's correction rules. Differentiable."""
+    return (_C.std(input, dim, unbiased, keepdim, correction=correction),
+            input.mean(dim, keepdim))
+
+
+# ---- matrices ------------------------------------------------------------------------------
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """From a 1-D tensor: the square matrix with it on the given diagonal (0 elsewhere). From
+    a 2-D tensor: a copy of that diagonal. Differentiable."""
+    if input.dim() == 2:
+        return input.diagonal(diagonal).clone()
+    if input.dim() != 1:
+        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {list(input.shape)}")
+    n, k = input.shape[0], abs(diagonal)
+    size = n + k
+    padded = _C.cat([input, _C.zeros(k, dtype=input.dtype, device=input.device)]) if k else input
+    with no_grad():
+        offset = _C.arange(size, device=input.device).unsqueeze(0) - _C.arange(
+            size, device=input.device
+        ).unsqueeze(1)
+        on_diagonal = offset == diagonal
+    # Row i holds input[i] above the main diagonal; column j holds input[j] below it.
+    values = padded.reshape(size, 1) if diagonal >= 0 else padded.reshape(1, size)
+    return _C.where(on_diagonal, values, _C.zeros((), dtype=input.dtype, device=input.device))
+
+
+def _contracted_dims(a: Tensor, b: Tensor, dims: Any) -> tuple[list[int], list[int]]:
+    if isinstance(dims, int):
+        if dims < 0 or dims > min(a.dim(), b.dim()):
+            raise ValueError(
+                f"tensordot: dims must be in [0, {min(a.dim(), b.dim())}] for shapes "
+                f"{list(a.shape)} and {list(b.shape)}, got {dims}"
+            )
+        return list(range(a.dim() - dims, a.dim())), list(range(dims))
+    dims_a, dims_b = dims
+    dims_a = [dims_a] if isinstance(dims_a, int) else list(dims_a)
+    dims_b = [dims_b] if isinstance(dims_b, int) else list(dims_b)
+    if len(dims_a) != len(dims_b):
+        raise ValueError(f"tensordot: dims lists of different lengths, {dims_a} and {dims_b}")
+    return [d % a.dim() for d in dims_a], [d % b.dim() for d in dims_b]
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Sums a * b over dims pairs (an int n: a's last n with b's first n), as one matmul of
+    the reshaped operands. Differentiable."""
+    dims_a, dims_b = _contracted_dims(a, b, dims)
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise ValueError(
+                f"tensordot: contracted dim {da} of {list(a.shape)} (size {a.shape[da]}) does not "
+                f"match dim {db} of {list(b.shape)} (size {b.shape[db]})"
+            )
+    free_a = [d for d in range(a.dim()) if d not in dims_a]
+    free_b = [d for d in range(b.dim()) if d not in dims_b]
+    inner = 1
+    for d in dims_a:
+        inner *= a.shape[d]
+    left = a.permute(free_a + dims_a).reshape(-1, inner)
+    right = b.permute(dims_b + free_b).reshape(inner, -1)
+    return (left @ right).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: block (i, j, ...) is input[i, j, ...] * other. Differentiable."""
+    n = max(input.dim(), other.dim())
+    a_shape = [1] * (n - input.dim()) + list(input.shape)
+    b_shape = [1] * (n - other.dim()) + list(other.shape)
+    interleaved_a = [s for size in a_shape for s in (size, 1)]
+    interleaved_b = [s for size in b_shape for s in (1, size)]
+    product = input.reshape(interleaved_a) * other.reshape(interleaved_b)
+    return product.reshape([x * y for x, y in zip(a_shape, b_shape)])
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """Counts of each value of a 1-D tensor of non-negative integers (sums of weights when
+    given), of length max(input) + 1 or minlength."""
+    if input.dim() != 1 or input.is_floating_point() or input.is_complex() or input.dtype == _C.bool:
+        raise TypeError(
+            f"bincount: expected a 1-D integer tensor, got {input.dtype} of shape {list(input.shape)}"
+        )
+    if minlength < 0:
+        raise ValueError(f"bincount: minlength must be non-negative, got {minlength}")
+    if weights is not None and list(weights.shape) != list(input.shape):
+        raise ValueError(
+            f"bincount: weights of shape {list(weights.shape)} for input of shape {list(input.shape)}"
+        )
+    with no_grad():
+        if input.numel() and int(input.min().item()) < 0:
+            raise ValueError("bincount: input must be non-negative")
+        length = max(int(input.max().item()) + 1 if input.numel() else 0, minlength)
+        index = input.to(_C.int64)
+        if weights is None:
+            counts = _C.zeros(length, dtype=_C.int64, device=input.device)
+            return counts.index_add_(0, index, _C.ones_like(index))
+        dtype = weights.dtype if weights.is_floating_point() else _C.float64
+        sums = _C.zeros(length, dtype=dtype, device=input.device)
+        return sums.index_add_(0, index, weights.to(dtype))
+
+
 # ---- new_* factories: the dtype and device of self unless given ---------------------------
 
 

@@ -400,3 +400,88 @@ def test_logspace_matches_pytorch(dtype):
         theirs = torch.logspace(start, end, steps, base, dtype=getattr(torch, dtype) if dtype else None)
         assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+# ---- var_mean/std_mean, diag, tensordot, kron, bincount --------------------------------------
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"dim": 0, "keepdim": True}, {"dim": 1, "correction": 0},
+                                    {"dim": (0, 1), "unbiased": False}])
+def test_var_mean_std_mean_match_pytorch(kwargs):
+    a = np.random.default_rng(1).standard_normal((4, 5))
+    for name in ("var_mean", "std_mean"):
+        ours = getattr(tb, name)(tb.from_numpy(a), **kwargs)
+        theirs = getattr(torch, name)(torch.from_numpy(a), **kwargs)
+        for o, t_ in zip(ours, theirs):
+            np.testing.assert_allclose(o.numpy(), t_.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("k", [-3, -1, 0, 1, 2])
+def test_diag_matches_pytorch(k):
+    v = tb.arange(1.0, 4.0)
+    assert_same(tb.diag(v, k), torch.diag(to_torch(v), k))
+    m = tb.arange(12.0).reshape(3, 4)
+    assert_same(tb.diag(m, k), torch.diag(to_torch(m), k))
+    assert tb.diag(m, k).data_ptr() != m.data_ptr()  # a copy, as in PyTorch
+    assert_same(tb.diag(tb.tensor([1, 2]), k), torch.diag(torch.tensor([1, 2]), k))
+
+
+def test_diag_gradients_and_errors():
+    v = tb.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (tb.diag(v, -1) * tb.arange(16.0).reshape(4, 4)).sum().backward()
+    vt = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (torch.diag(vt, -1) * torch.arange(16.0).reshape(4, 4)).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), vt.grad.numpy())
+    with pytest.raises(ValueError, match=r"diag.*1-D or 2-D.*\[2, 2, 2\]"):
+        tb.diag(tb.zeros(2, 2, 2))
+
+
+@pytest.mark.parametrize("dims,shape_b", [(2, (3, 4, 3)), (1, (4, 5)), (0, (2,)), (([1, 2], [0, 1]), (3, 4, 3)),
+                                          (([0], [1]), (3, 2)), (([2], [0]), (4, 5)), (([-1, 0], [1, 2]), (5, 4, 2))])
+def test_tensordot_matches_pytorch(dims, shape_b):
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((2, 3, 4))
+    b = rng.standard_normal(shape_b)
+    np.testing.assert_allclose(tb.tensordot(tb.from_numpy(a), tb.from_numpy(b), dims).numpy(),
+                               torch.tensordot(torch.from_numpy(a), torch.from_numpy(b), dims).numpy(),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_tensordot_gradients_and_errors():
+    a = tb.randn(2, 3, requires_grad=True)
+    b = tb.randn(3, 4, requires_grad=True)
+    tb.tensordot(a, b, 1).sum().backward()
+    at, bt = to_torch(a).requires_grad_(), to_torch(b).requires_grad_()
+    torch.tensordot(at, bt, 1).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), at.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"tensordot.*size 3.*size 4"):
+        tb.tensordot(tb.zeros(2, 3), tb.zeros(4, 2), 1)
+    with pytest.raises(ValueError, match=r"tensordot: dims must be in \[0, 2\]"):
+        tb.tensordot(tb.zeros(2, 3), tb.zeros(3, 2), 3)
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 2), (2, 3)), ((3,), (2,)), ((2, 1, 2), (3, 2)), ((0, 2), (2, 2))])
+def test_kron_matches_pytorch(sa, sb):
+    a = tb.arange(int(np.prod(sa)), dtype=tb.float64).reshape(sa) + 1
+    b = tb.arange(int(np.prod(sb)), dtype=tb.float64).reshape(sb) - 2
+    assert_same(tb.kron(a, b), torch.kron(to_torch(a), to_torch(b)))
+
+
+def test_bincount_matches_pytorch():
+    x = tb.tensor([0, 1, 1, 3, 7, 1])
+    xt = to_torch(x)
+    assert_same(tb.bincount(x), torch.bincount(xt))
+    assert_same(tb.bincount(x, minlength=10), torch.bincount(xt, minlength=10))
+    w = tb.tensor([0.5, 1.0, 2.0, 0.25, 1.0, 3.0])
+    assert_same(tb.bincount(x, w), torch.bincount(xt, to_torch(w)))
+    wi = tb.tensor([1, 2, 3, 4, 5, 6])
+    assert_same(tb.bincount(x, wi), torch.bincount(xt, to_torch(wi)))
+    assert_same(tb.bincount(tb.tensor([], dtype=tb.int64)), torch.bincount(torch.tensor([], dtype=torch.int64)))
+    assert_same(tb.bincount(tb.tensor([2, 0], dtype=tb.uint8)), torch.bincount(torch.tensor([2, 0], dtype=torch.uint8)))
+    with pytest.raises(ValueError, match="non-negative"):
+        tb.bincount(tb.tensor([1, -1]))
+    with pytest.raises(TypeError, match=r"bincount.*1-D integer.*float32"):
+        tb.bincount(tb.tensor([1.0]))
+    with pytest.raises(ValueError, match=r"bincount: weights of shape \[2\]"):
+        tb.bincount(x, tb.ones(2))
