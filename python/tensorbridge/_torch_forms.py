@@ -9,7 +9,7 @@ tril/triu record for autograd through ``where``.
 
 from __future__ import annotations
 
-from typing import Any, Sequence, Union
+from typing import Any, Sequence, Union, cast
 
 from . import _C
 from ._C import Tensor
@@ -488,9 +488,9 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
             f"bincount: weights of shape {list(weights.shape)} for input of shape {list(input.shape)}"
         )
     with no_grad():
-        if input.numel() and int(input.min().item()) < 0:
+        if input.numel() and cast(int, input.min().item()) < 0:
             raise ValueError("bincount: input must be non-negative")
-        length = max(int(input.max().item()) + 1 if input.numel() else 0, minlength)
+        length = max(cast(int, input.max().item()) + 1 if input.numel() else 0, minlength)
         index = input.to(_C.int64)
         if weights is None:
             counts = _C.zeros(length, dtype=_C.int64, device=input.device)
