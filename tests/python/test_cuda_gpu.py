@@ -585,3 +585,38 @@ def test_complex_views_on_cuda_share_memory_and_write_through():
     d.imag = 7.0
     np.testing.assert_array_equal(d.cpu().numpy(), a.T.real + 7j)
     np.testing.assert_array_equal(tb.complex(re, im).cpu().numpy(), d.cpu().numpy())
+
+
+# ---- the Python-only torch composites (tensorbridge/_torch_forms.py) on a device -----------
+
+COMPOSITES = [
+    ("isclose", lambda x, y: tb.isclose(x, y, 1e-3, 1e-3)),
+    ("tril", lambda x, y: tb.tril(x, -1)),
+    ("triu", lambda x, y: tb.triu(y, 1)),
+    ("roll", lambda x, y: tb.roll(x, (1, -2), (0, 1))),
+    ("diff", lambda x, y: tb.diff(x, 2, 1)),
+    ("nansum", lambda x, y: tb.nansum(tb.where(x > 0.5, float("nan"), x), 1)),
+    ("nanmean", lambda x, y: tb.nanmean(tb.where(x > 0.5, float("nan"), x), 0)),
+    ("count_nonzero", lambda x, y: tb.count_nonzero(x > 0, 1)),
+    ("trace", lambda x, y: tb.trace(x)),
+    ("lerp", lambda x, y: tb.lerp(x, y, 0.75)),
+    ("diag", lambda x, y: tb.diag(x[0], 1)),
+    ("tensordot", lambda x, y: tb.tensordot(x, y, ([1], [1]))),
+    ("kron", lambda x, y: tb.kron(x[:2, :2], y[:2, :3])),
+    ("meshgrid", lambda x, y: tb.meshgrid(x[0], y[0], indexing="xy")[1].contiguous()),
+    ("new_full", lambda x, y: x.new_full((2, 3), 4.0)),
+]
+
+
+@pytest.mark.parametrize("name,f", COMPOSITES, ids=[c[0] for c in COMPOSITES])
+def test_torch_composites_on_cuda_match_the_cpu(name, f):
+    x = tb.randn(5, 6, generator=tb.Generator().manual_seed(3))
+    y = tb.randn(5, 6, generator=tb.Generator().manual_seed(4))
+    on_gpu = f(x.cuda(), y.cuda())
+    assert on_gpu.device.type == "cuda"
+    np.testing.assert_allclose(on_gpu.cpu().numpy(), f(x, y).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_bincount_on_cuda_matches_the_cpu():
+    x = tb.tensor([0, 3, 3, 1, 7])
+    np.testing.assert_array_equal(tb.bincount(x.cuda()).cpu().numpy(), tb.bincount(x).numpy())
