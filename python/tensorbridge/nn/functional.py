@@ -1,7 +1,9 @@
 """nn.functional: the stateless forms of the layers and losses, with PyTorch's signatures.
 
-Each function is one call into C++ (``tensorbridge._C._nn``), where forward and backward are
-fused loops; everything here is differentiable.
+Most functions are one call into C++ (``tensorbridge._C._nn``), where forward and backward are
+fused loops; the composites at the end (leaky_relu, silu, elu, softplus, layer_norm,
+smooth_l1_loss, huber_loss) are built from tensor ops and get their gradients from them.
+Everything here is differentiable.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .. import _C
 from .._C import Tensor
 from .._C import _nn as _core
 from .._C import sigmoid as _sigmoid_fast
@@ -204,3 +207,96 @@ __all__ = [
     "softmax",
     "tanh",
 ]
+
+
+# ---- composites of tensor ops ----------------------------------------------------------------
+
+
+def _in_place(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    return input.copy_(result) if inplace else result
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _in_place(input, _C.where(input > 0, input, input * negative_slope), inplace)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (swish)."""
+    return _in_place(input, input * _sigmoid_fast(input), inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    negative = _C.expm1(_C.clamp(input, max=0.0)) * alpha  # clamped: no inf in the unused branch
+    return _in_place(input, _C.where(input > 0, input, negative), inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    scaled = input * beta
+    # Clamped so that the branch where() discards stays finite and so does its gradient.
+    smooth = _C.log1p(_C.exp(_C.clamp(scaled, max=threshold))) / beta
+    return _C.where(scaled > threshold, input, smooth)
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | list[int] | tuple[int, ...],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalizes over the last len(normalized_shape) dims to mean 0 and variance 1 (biased),
+    then scales by weight and shifts by bias when given."""
+    shape = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
+    if not shape or list(input.shape[input.dim() - len(shape):]) != shape:
+        raise ValueError(
+            f"layer_norm: normalized_shape {shape} must be the trailing dims of the input, "
+            f"got input of shape {list(input.shape)}"
+        )
+    dims = tuple(range(-len(shape), 0))
+    mean = input.mean(dims, True)
+    var = _C.var(input, dims, keepdim=True, correction=0)
+    out = (input - mean) * _C.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """0.5 d^2 / beta where d = |input - target| < beta, d - 0.5 beta elsewhere (L1 for
+    beta = 0)."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    d = (input - target).abs()
+    loss = d if beta == 0 else _C.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, _reduction(size_average, reduce, reduction), "smooth_l1_loss")
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where d = |input - target| < delta, delta (d - 0.5 delta) elsewhere."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = (input - target).abs()
+    loss = _C.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    return _reduce(loss, reduction, "huber_loss")
