@@ -37,6 +37,8 @@
 #include "tensorbridge/kernels/complex_math.hpp"
 #include "tensorbridge/tensorbridge.hpp"
 
+#include "emulated_device.hpp"
+
 namespace tb = tensorbridge;
 namespace km = tensorbridge::kernels;
 namespace ops = tensorbridge::ops;
@@ -615,10 +617,6 @@ inline std::vector<ComplexCall>& complex_calls() {
   return calls;
 }
 
-inline std::shared_ptr<tb::Storage> complex_host_memory(std::size_t nbytes, tb::Device device) {
-  void* p = std::calloc(nbytes == 0 ? 1 : nbytes, 1);
-  return tb::Storage::from_foreign(p, nbytes, device, [p] { std::free(p); });
-}
 // Copies move nothing (the values do not matter here) but are recorded with their dtypes.
 inline void complex_record_copy(const tb::TensorBase& dst, const tb::TensorBase& src, bool) {
   complex_calls().push_back({"copy", "", src.dtype(), dst.dtype()});
@@ -645,22 +643,12 @@ inline void complex_record_scan(const char* op, const tb::TensorBase& out, const
 
 class ComplexEmulatedDevice {
  public:
-  ComplexEmulatedDevice() : hooks_(tb::detail::device_hooks), kernels_(ops::device_kernels) {
-    tb::detail::device_hooks = &kHooks;
-    ops::device_kernels = &kKernels;
-    complex_calls().clear();
-  }
-  ~ComplexEmulatedDevice() {
-    tb::detail::device_hooks = hooks_;
-    ops::device_kernels = kernels_;
-  }
-  ComplexEmulatedDevice(const ComplexEmulatedDevice&) = delete;
-  ComplexEmulatedDevice& operator=(const ComplexEmulatedDevice&) = delete;
+  ComplexEmulatedDevice() { complex_calls().clear(); }
 
  private:
   static tb::detail::DeviceHooks make_hooks() {
     tb::detail::DeviceHooks h{};
-    h.allocate = &complex_host_memory;
+    h.allocate = &tbtest::emulated_device_memory;
     h.copy = &complex_record_copy;
     h.fill = &complex_fill;
     h.current_device = [] { return 0; };
@@ -676,8 +664,7 @@ class ComplexEmulatedDevice {
   }
   static inline const tb::detail::DeviceHooks kHooks = make_hooks();
   static inline const ops::DeviceKernels kKernels = make_kernels();
-  const tb::detail::DeviceHooks* hooks_;
-  const ops::DeviceKernels* kernels_;
+  tbtest::ScopedDeviceTables tables_{kHooks, kKernels};
 };
 
 TEST(ComplexMath, DeviceFrontEndPassesComplexOperandsToTheKernels) {

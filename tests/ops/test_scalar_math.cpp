@@ -27,6 +27,8 @@
 #include "tensorbridge/kernels/scalar_math.hpp"
 #include "tensorbridge/tensorbridge.hpp"
 
+#include "emulated_device.hpp"
+
 namespace tb = tensorbridge;
 namespace km = tensorbridge::kernels;
 namespace ops = tensorbridge::ops;
@@ -604,10 +606,6 @@ inline std::vector<KernelCall>& kernel_calls() {
   return calls;
 }
 
-inline std::shared_ptr<tb::Storage> host_memory(std::size_t nbytes, tb::Device device) {
-  void* p = std::malloc(nbytes == 0 ? 1 : nbytes);
-  return tb::Storage::from_foreign(p, nbytes, device, [p] { std::free(p); });
-}
 [[noreturn]] inline void no_copies(const tb::TensorBase&, const tb::TensorBase&, bool) {
   throw std::logic_error("the emulated device does not copy");
 }
@@ -632,22 +630,12 @@ inline void record_reduce(const char* op, const tb::TensorBase& out, const tb::T
 // Installs the emulated device's hooks and the recording kernels; restores the old ones.
 class EmulatedDevice {
  public:
-  EmulatedDevice() : hooks_(tb::detail::device_hooks), kernels_(ops::device_kernels) {
-    tb::detail::device_hooks = &kHooks;
-    ops::device_kernels = &kKernels;
-    kernel_calls().clear();
-  }
-  ~EmulatedDevice() {
-    tb::detail::device_hooks = hooks_;
-    ops::device_kernels = kernels_;
-  }
-  EmulatedDevice(const EmulatedDevice&) = delete;
-  EmulatedDevice& operator=(const EmulatedDevice&) = delete;
+  EmulatedDevice() { kernel_calls().clear(); }
 
  private:
   static tb::detail::DeviceHooks make_hooks() {
     tb::detail::DeviceHooks h{};  // what the front end needs: allocation; the rest refuses
-    h.allocate = &host_memory;
+    h.allocate = &tbtest::emulated_device_memory;
     h.copy = &no_copies;
     h.fill = &no_fills;
     h.current_device = [] { return 0; };
@@ -662,8 +650,7 @@ class EmulatedDevice {
   }
   static inline const tb::detail::DeviceHooks kHooks = make_hooks();
   static inline const ops::DeviceKernels kKernels = make_kernels();
-  const tb::detail::DeviceHooks* hooks_;
-  const ops::DeviceKernels* kernels_;
+  tbtest::ScopedDeviceTables tables_{kHooks, kKernels};
 };
 
 // The one kernel call `run` makes.
