@@ -422,12 +422,21 @@ TEST(CudaRandom, TheDeviceDrawsTheCpuStreamForASeed) {
       EXPECT_EQ(gpu_gen.offset(), cpu_gen.offset());
     }
   }
-  for (DType d : {DType::Int64, DType::Int32, DType::Float32}) {
+  // Every integer width (uint64 with a range past 2^32), and bernoulli_ into integers.
+  for (DType d : {DType::Int64, DType::Int32, DType::Int16, DType::Int8, DType::UInt8,
+                  DType::UInt16, DType::UInt32, DType::UInt64, DType::Float32}) {
     tb::Generator cpu_gen(7), gpu_gen(7);
     const tb::TensorBase cpu = tb::empty({333}, d);
     const tb::TensorBase gpu = tb::empty({333}, d, kGpu);
-    ops::random_(cpu, -5, 1000, &cpu_gen);
-    ops::random_(gpu, -5, 1000, &gpu_gen);
+    const bool is_unsigned = d == DType::UInt8 || d == DType::UInt16 || d == DType::UInt32 ||
+                             d == DType::UInt64;
+    const int64_t low = is_unsigned ? 3 : -5;
+    const int64_t high = d == DType::UInt64 ? (int64_t(1) << 40) : d == DType::Int8 ? 100 : 120;
+    ops::random_(cpu, low, high, &cpu_gen);
+    ops::random_(gpu, low, high, &gpu_gen);
+    expect_close(gpu, cpu, 0, 0);
+    ops::bernoulli_(cpu, 0.25, &cpu_gen);
+    ops::bernoulli_(gpu, 0.25, &gpu_gen);
     expect_close(gpu, cpu, 0, 0);
   }
   // The factories on the device, and the _like forms on a device tensor's device.

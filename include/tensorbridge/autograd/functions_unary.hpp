@@ -192,11 +192,6 @@ inline TensorBase clamp(const TensorBase& x, const std::optional<Scalar>& min,
         if (min) mask = ops::ge(x, *min);
         if (max) {
           const TensorBase below = ops::le(x, *max);
-          // On a device the two masks multiply the gradient in turn (same result as
-          // logical_and, with the kernels GPU runs have already covered).
-          if (mask.defined() && !x.device().is_cpu()) {
-            return autograd::mul(autograd::mul(g, mask), below);
-          }
           mask = mask.defined() ? ops::logical_and(mask, below) : below;
         }
         return autograd::mul(g, mask);

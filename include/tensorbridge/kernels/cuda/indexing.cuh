@@ -350,78 +350,66 @@ inline void scatter(const char* op, bool add, const TensorBase& self, int64_t di
 
 // ---- advanced indexing by element offsets -----------------------------------------------------
 
-// Operand 0 out / dst, 1 src / values, 2 the offsets (int64, in elements of the moved side).
-template <typename E>
-__global__ void take_kernel(char* out, const char* src, const char* offsets, int64_t n,
-                            OffsetCalculator<3> calc) {
+// How an element moves between the indexed side (`base[k]`) and the side walked in order.
+enum class OffsetMove { Take, Put, PutAdd };
+
+// Operand 0 out / dst, 1 src / values, 2 the offsets (int64, in elements of the indexed
+// side): take reads src[k] into out, put writes values into dst[k] (PutAdd: atomically adds).
+template <typename E, OffsetMove kMove>
+__global__ void offset_move_kernel(char* target, const char* source, const char* offsets,
+                                   int64_t n, OffsetCalculator<3> calc) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   int64_t off[3];
   calc.get(i, off);
   const int64_t k = *reinterpret_cast<const int64_t*>(offsets + off[2]);
-  *reinterpret_cast<E*>(out + off[0]) = reinterpret_cast<const E*>(src + off[1])[k];
+  auto* t = reinterpret_cast<E*>(target + off[0]);
+  const auto* s = reinterpret_cast<const E*>(source + off[1]);
+  if constexpr (kMove == OffsetMove::Take) {
+    *t = s[k];
+  } else if constexpr (kMove == OffsetMove::Put) {
+    t[k] = *s;
+  } else {
+    atomic_add(t + k, *s);
+  }
 }
 
-template <typename E>
-__global__ void put_kernel(char* dst, const char* values, const char* offsets, int64_t n,
-                           OffsetCalculator<3> calc) {
-  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= n) return;
-  int64_t off[3];
-  calc.get(i, off);
-  const int64_t k = *reinterpret_cast<const int64_t*>(offsets + off[2]);
-  reinterpret_cast<E*>(dst + off[0])[k] = *reinterpret_cast<const E*>(values + off[1]);
-}
-
-template <typename T>
-__global__ void put_add_kernel(char* dst, const char* values, const char* offsets, int64_t n,
-                               OffsetCalculator<3> calc) {
-  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= n) return;
-  int64_t off[3];
-  calc.get(i, off);
-  const int64_t k = *reinterpret_cast<const int64_t*>(offsets + off[2]);
-  atomic_add(reinterpret_cast<T*>(dst + off[0]) + k, *reinterpret_cast<const T*>(values + off[1]));
-}
-
-// out[i] = src[i + offsets[i]] over out's shape.
-inline void take(const char* op, const TensorBase& out, const TensorBase& src,
-                 const TensorBase& offsets, cudaStream_t stream) {
-  const int64_t n = out.numel();
+// One launch of offset_move_kernel over `walked`'s shape (out for take, values for put).
+template <OffsetMove kMove, typename Visit>
+void launch_offset_move(const char* op, const TensorBase& target, const TensorBase& source,
+                        const TensorBase& offsets, const TensorBase& walked, Visit visit,
+                        cudaStream_t stream) {
+  const int64_t n = walked.numel();
   if (n == 0) return;
   const auto calc = make_offset_calculator<3>(
-      out.shape(), {out.byte_strides(), src.byte_strides(), offsets.byte_strides()}, op);
-  visit_element_size(out.element_size(), [&](auto tag) {
+      walked.shape(), {target.byte_strides(), source.byte_strides(), offsets.byte_strides()}, op);
+  visit([&](auto tag) {
     using E = typename decltype(tag)::type;
-    take_kernel<E><<<blocks_for(n), kBlockSize, 0, stream>>>(
-        static_cast<char*>(out.data_ptr()), static_cast<const char*>(src.data_ptr()),
+    offset_move_kernel<E, kMove><<<blocks_for(n), kBlockSize, 0, stream>>>(
+        static_cast<char*>(target.data_ptr()), static_cast<const char*>(source.data_ptr()),
         static_cast<const char*>(offsets.data_ptr()), n, calc);
   });
   check_launch(op);
 }
 
+// out[i] = src[i + offsets[i]] over out's shape.
+inline void take(const char* op, const TensorBase& out, const TensorBase& src,
+                 const TensorBase& offsets, cudaStream_t stream) {
+  const auto by_size = [&](auto fn) { visit_element_size(out.element_size(), fn); };
+  launch_offset_move<OffsetMove::Take>(op, out, src, offsets, out, by_size, stream);
+}
+
 // dst[i + offsets[i]] = values[i] (or +=) over values' shape.
 inline void put(const char* op, bool accumulate, const TensorBase& dst, const TensorBase& values,
                 const TensorBase& offsets, cudaStream_t stream) {
-  const int64_t n = values.numel();
-  if (n == 0) return;
-  const auto calc = make_offset_calculator<3>(
-      values.shape(), {dst.byte_strides(), values.byte_strides(), offsets.byte_strides()}, op);
-  auto* pd = static_cast<char*>(dst.data_ptr());
-  const auto* pv = static_cast<const char*>(values.data_ptr());
-  const auto* po = static_cast<const char*>(offsets.data_ptr());
   if (!accumulate) {
-    visit_element_size(dst.element_size(), [&](auto tag) {
-      using E = typename decltype(tag)::type;
-      put_kernel<E><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, pv, po, n, calc);
-    });
+    const auto by_size = [&](auto fn) { visit_element_size(dst.element_size(), fn); };
+    launch_offset_move<OffsetMove::Put>(op, dst, values, offsets, values, by_size, stream);
   } else {
-    visit_accumulate_dtype(dst.dtype(), op, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      put_add_kernel<T><<<blocks_for(n), kBlockSize, 0, stream>>>(pd, pv, po, n, calc);
-    });
+    // Adds need the element type, not just its size.
+    const auto by_dtype = [&](auto fn) { visit_accumulate_dtype(dst.dtype(), op, fn); };
+    launch_offset_move<OffsetMove::PutAdd>(op, dst, values, offsets, values, by_dtype, stream);
   }
-  check_launch(op);
 }
 
 }  // namespace tensorbridge::kernels::cuda

@@ -133,17 +133,13 @@ inline void random(const char* op, const TensorBase& out, const ops::DeviceRando
   } else {
     visit_math_dtype(out.dtype(), op, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      if constexpr (std::is_same_v<T, uint64_t>) {  // no random kernels for uint64 (yet)
-        TB_THROW(TypeError, op, ": not supported on CUDA for dtype ", out.dtype());
-      } else {
-        if (name == "random_") return run(tag, Integer{});
-        if (name == "bernoulli_") return run(tag, Bernoulli{});
-        if constexpr (!std::is_integral_v<T>) {
-          if (name == "uniform_") return run(tag, Uniform{});
-          if (name == "normal_") return run(tag, Normal{});
-        }
-        TB_THROW(TypeError, op, ": not supported on CUDA for dtype ", out.dtype());
+      if (name == "random_") return run(tag, Integer{});
+      if (name == "bernoulli_") return run(tag, Bernoulli{});
+      if constexpr (!std::is_integral_v<T>) {
+        if (name == "uniform_") return run(tag, Uniform{});
+        if (name == "normal_") return run(tag, Normal{});
       }
+      TB_THROW(TypeError, op, ": not supported on CUDA for dtype ", out.dtype());
     });
   }
   check_launch(op);
