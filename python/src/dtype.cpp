@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "tensorbridge/core/device_hooks.hpp"
 
 namespace tensorbridge::python {
 
@@ -39,7 +40,18 @@ Device parse_device(py::handle obj, py::handle index, const char* op) {
   if (py::isinstance<Device>(obj)) {
     device = obj.cast<Device>();
   } else if (py::isinstance<py::str>(obj)) {
-    device = Device(obj.cast<std::string>());
+    const auto spec = obj.cast<std::string>();
+    device = Device(spec);
+    // "cuda" without an index is the current device, as in PyTorch. It stays index 0 in a
+    // build without CUDA or on a machine without a GPU, where using it raises the error
+    // that says why.
+    const auto* hooks = tensorbridge::detail::device_hooks;
+    if (device.is_cuda() && spec.find(':') == std::string::npos && hooks != nullptr) {
+      try {
+        device = Device::cuda(hooks->current_device());
+      } catch (const Error&) {
+      }
+    }
   } else {
     TB_THROW(TypeError, op, ": expected a device (tensorbridge.device or a string such as 'cpu'), got ",
              Py_TYPE(obj.ptr())->tp_name);

@@ -131,6 +131,10 @@ TEST(GradcheckReduce, SumMeanProd) {
   TensorBase with_zero = tb::from_vector<double>({0.0, 2.0, 3.0, 1.5, 0.5, -2.0}, {2, 3});
   with_zero.requires_grad_();
   check("prod_zero", [](const Inputs& x) { return ag::prod(x[0], {1}); }, {with_zero}, false);
+  // An integer result is not differentiable: like a cast, it records nothing.
+  const TensorBase whole = ag::sum(x[0] * 10.0, {}, false, tb::DType::Int64);
+  EXPECT_EQ(whole.dtype(), tb::DType::Int64);
+  EXPECT_FALSE(whole.requires_grad());
 }
 
 TEST(GradcheckReduce, ExtremesVarStdNorm) {

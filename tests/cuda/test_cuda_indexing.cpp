@@ -294,6 +294,44 @@ TEST(CudaIndexing, IndexSelectAndIndexAddMatchTheCpu) {
                0);
 }
 
+// Bool and the narrow integers have no atomic adds: they accumulate through int64 copies,
+// and must wrap like the CPU's element-by-element additions.
+TEST(CudaIndexing, AccumulatingIntoNarrowDtypesWrapsLikeTheCpu) {
+  TB_REQUIRE_GPU();
+  using Indices = std::vector<std::optional<tb::TensorBase>>;
+  for (DType d : {DType::Bool, DType::Int8, DType::UInt8, DType::Int16, DType::UInt16,
+                  DType::UInt32}) {
+    // Values near the type's top, so that repeated indices overflow and wrap.
+    const double hi = d == DType::Bool     ? 2
+                      : d == DType::Int8   ? 127
+                      : d == DType::UInt8  ? 255
+                      : d == DType::Int16  ? 32767
+                      : d == DType::UInt16 ? 65535
+                                           : 4e9;
+    const tb::TensorBase self = values({6, 5}, DType::Float64, 0, hi, 30).to(d);
+    const tb::TensorBase repeats = indices_below({9, 5}, 6, DType::Int64, 31);
+    const tb::TensorBase many = values({9, 5}, DType::Float64, 0, hi, 32).to(d);
+    expect_close(ops::scatter_add(self.cuda(0), 0, repeats.cuda(0), many.cuda(0)),
+                 ops::scatter_add(self, 0, repeats, many), 0, 0);
+    const tb::TensorBase idx = indices_below({9}, 6, DType::Int32, 33);
+    expect_close(ops::index_add(self.cuda(0), 0, idx.cuda(0), many.cuda(0)),
+                 ops::index_add(self, 0, idx, many), 0, 0);
+    if (d != DType::Bool) {
+      expect_close(ops::index_add(self.cuda(0), 0, idx.cuda(0), many.cuda(0), 3),
+                   ops::index_add(self, 0, idx, many, 3), 0, 0);
+    }
+    // index_put_ with accumulate into a strided view of a bigger tensor.
+    const tb::TensorBase cpu = self.clone();
+    const tb::TensorBase gpu_base = self.cuda(0);
+    const tb::TensorBase gpu = gpu_base.t();
+    const tb::TensorBase rows = indices_below({7}, 5, DType::Int64, 34);
+    const tb::TensorBase put = values({7, 6}, DType::Float64, 0, hi, 35).to(d);
+    ops::index_put_(cpu.t(), Indices{rows}, put, true);
+    ops::index_put_(gpu, Indices{rows.cuda(0)}, put.cuda(0), true);
+    expect_close(gpu_base, cpu, 0, 0);
+  }
+}
+
 TEST(CudaIndexing, BadIndicesRaiseLikeTheCpuAndLeaveSelfUntouched) {
   TB_REQUIRE_GPU();
   const tb::TensorBase self = values({5, 4}, DType::Float32);

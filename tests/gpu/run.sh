@@ -116,6 +116,16 @@ do_tests_carry() {
   return $status
 }
 
+# The C++ benchmark (bench_cuda) beside PyTorch in the same run: $1 the binary, $2 extra
+# library folders.
+do_bench() {
+  local bin="$1" libs="$2" lib
+  section "benchmark (tensorbridge and PyTorch, same GPU, same run)"
+  lib="$(cublas_library_path)"
+  LD_LIBRARY_PATH="${libs:+$libs:}${lib:+$lib:}${LD_LIBRARY_PATH:-}" \
+    "$python" benchmarks/bench_cuda.py "$bin"
+}
+
 # The Python extension with CUDA support, built here by pip (needs nvcc, pybind11 and
 # scikit-build-core, no network), installed into a scratch folder, then the Python GPU tests
 # and the Python benchmark against PyTorch and CuPy.
@@ -150,21 +160,36 @@ do_python_build() {
 }
 
 # All variants at once (each build is mostly one nvcc file and one LTO link: they overlap
-# well on a many-core machine), then their logs in order. Fails only when none built.
-do_python_builds() {
-  section "Python extension with CUDA: building ${python_variants[*]} in parallel"
-  local variant built=0 start=$SECONDS
+# well on a many-core machine), in the background: they use the CPUs while the C++ GPU tests
+# use the GPU. do_python_builds_wait then prints their logs in order and fails only when none
+# built.
+python_build_pids=()
+python_builds_start=0
+do_python_builds_start() {
+  (( ${#python_build_pids[@]} )) && return
+  section "Python extension with CUDA: building ${python_variants[*]} in parallel (background)"
+  python_builds_start=$SECONDS
+  local variant
   for variant in "${python_variants[@]}"; do
     do_python_build "$variant" >"/tmp/tb-build-$variant.log" 2>&1 &
+    python_build_pids+=($!)
   done
-  wait
+}
+
+python_builds_status=""
+do_python_builds_wait() {
+  [[ -n "$python_builds_status" ]] && return "$python_builds_status"
+  do_python_builds_start
+  local variant built=0 pid
+  for pid in "${python_build_pids[@]}"; do wait "$pid"; done
+  section "Python extension builds done, $((SECONDS - python_builds_start)) s after they started"
   for variant in "${python_variants[@]}"; do
     section "build $variant ($(variant_options "$variant"))"
     tail -30 "/tmp/tb-build-$variant.log"
     [[ -d "$(variant_site "$variant")/tensorbridge" ]] && built=1
   done
-  echo "all builds done in $((SECONDS - start)) s"
-  (( built ))
+  python_builds_status=$(( built ? 0 : 1 ))
+  return "$python_builds_status"
 }
 
 python_env() {
@@ -220,7 +245,7 @@ print(open("/proc/self/maps").read())' \
   [[ -n "$so" ]] && ldd "$so"
   if command -v cuda-gdb >/dev/null; then
     section "crash in stage $stage: native stack (cuda-gdb)"
-    python_env timeout 300 cuda-gdb -q -batch -ex run -ex "bt 40" \
+    python_env timeout 90 cuda-gdb -q -batch -ex run -ex "bt 40" \
       --args "$python" tests/gpu/python_smoke.py "$stage" 2>&1 \
       | grep -v '^\[New Thread\|^\[Thread .* exited\|^\[Detaching' | tail -60
   fi
@@ -233,7 +258,7 @@ do_python_tests() {
   if (( rc > 128 )) && command -v cuda-gdb >/dev/null; then
     # A crash: the native frames of the first one (Python's faulthandler shows only Python's).
     section "native backtrace of the crash (cuda-gdb)"
-    python_env timeout 300 cuda-gdb -q -batch -ex run -ex "bt 40" --args "$python" -m pytest -x -q \
+    python_env timeout 120 cuda-gdb -q -batch -ex run -ex "bt 40" --args "$python" -m pytest -x -q \
       -p no:cacheprovider -p no:faulthandler "${python_gpu_tests[@]}" 2>&1 \
       | grep -v '^\[New Thread\|^\[Thread .* exited\|^\[Detaching' | tail -60
   fi
@@ -248,7 +273,7 @@ do_python_bench() {
 # Build every variant, smoke-test the default one and, when it fails, the others; then run the
 # tests and the benchmark with the first variant that passed.
 do_python() {
-  do_python_builds || return 1
+  do_python_builds_wait || return 1
   local variant chosen="" summary=""
   for variant in "${python_variants[@]}"; do
     site="$(variant_site "$variant")"
@@ -283,7 +308,9 @@ case "$mode" in
   all)
     print_machine
     do_build || exit 1
+    do_python_builds_start
     do_tests_ctest || status=1
+    do_python_builds_wait  # the benchmarks want idle CPUs
     do_bench "$build/tests/cuda/bench_cuda" "" || status=1
     do_python || status=1
     ;;
@@ -294,7 +321,9 @@ case "$mode" in
     ;;
   run)
     print_machine
+    do_python_builds_start
     do_tests_carry || status=1
+    do_python_builds_wait  # the benchmarks want idle CPUs
     do_bench "$carry/bin/bench_cuda" "$carry/lib" || status=1
     do_python || status=1
     ;;

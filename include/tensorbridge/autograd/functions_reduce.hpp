@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "tensorbridge/autograd/functions_elementwise.hpp"
@@ -56,35 +57,15 @@ inline int64_t reduced_count(const TensorBase& x, const TensorBase& out) {
   return out.numel() == 0 ? 0 : x.numel() / out.numel();
 }
 
-// A node for reductions whose formula needs the input, the output, or both.
-template <typename Formula>
-struct ReduceBackward final : Node {
-  const char* op_name = "ReduceBackward";
-  SavedTensor x, y;
-  Formula formula;
-  explicit ReduceBackward(Formula f) : formula(std::move(f)) {}
-  const char* name() const override { return op_name; }
-  GradList apply(GradList&& g) override {
-    return {formula(g[0], x.unpack(*this), y.unpack(*this))};
-  }
-  void release_saved() override {
-    x.release();
-    y.release();
-  }
-};
-
+// A reduction's node: record_unary's, saving the input, the output, both or neither.
 template <typename Raw, typename Formula>
 TensorBase record_reduce(const char* name, const TensorBase& x, bool save_x, bool save_y,
                          Raw&& raw, Formula formula) {
-  if (!needs_grad(x)) return raw();
-  TensorBase y = untracked(raw);
-  auto node = std::make_shared<ReduceBackward<Formula>>(std::move(formula));
-  node->op_name = name;
-  node->add_next_edge(gradient_edge(x));
-  if (save_x) node->x = SavedTensor(x);
-  if (save_y) node->y = SavedTensor(y, 0);
-  set_history(y, node);
-  return y;
+  const Save save = save_x && save_y ? Save::Both
+                    : save_x         ? Save::Input
+                    : save_y         ? Save::Output
+                                     : Save::Nothing;
+  return record_unary(name, x, save, std::forward<Raw>(raw), std::move(formula));
 }
 
 }  // namespace detail

@@ -309,7 +309,10 @@ inline void copy_device_to_device(const TensorBase& dst, const TensorBase& src) 
     kernels->copy(from, src, src_stream);
   }
   TensorBase to = block ? dst : device_empty(from.shape(), from.dtype(), dst.device(), stream);
-  if (!block) to = to.as_strided(from.shape(), from.strides(), 0);
+  if (!block) {  // laid out like `from` (whose strides may be negative) in the fresh block
+    to = to.as_strided(from.shape(), from.strides(),
+                       -element_extent(from.shape(), from.strides()).lo);
+  }
   Event ready;
   ready.record(src_stream);
   ready.wait(stream);

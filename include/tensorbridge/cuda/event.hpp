@@ -28,8 +28,10 @@ class Event {
 
   // Captures the work queued on `stream` so far (the current stream by default).
   void record(const Stream& stream) {
+    // The stream's device is current for both calls: a null handle means the current
+    // device's default stream, and an event records only on its own device.
+    DeviceGuard guard(stream.device_index());
     if (handle_ == nullptr) {
-      DeviceGuard guard(stream.device_index());
       check(cudaEventCreateWithFlags(&handle_, timing_ ? cudaEventDefault
                                                        : cudaEventDisableTiming),
             "Event::record", "cudaEventCreateWithFlags");
@@ -45,6 +47,7 @@ class Event {
   // not block. A never-recorded event has nothing to wait for.
   void wait(const Stream& stream) const {
     if (handle_ == nullptr) return;
+    DeviceGuard guard(stream.device_index());  // a null handle is the current device's
     check(cudaStreamWaitEvent(stream.handle(), handle_, 0), "Event::wait",
           "cudaStreamWaitEvent");
   }

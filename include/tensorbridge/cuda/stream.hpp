@@ -49,7 +49,10 @@ class Stream {
   Device device() const { return Device::cuda(device_); }
 
   // True when all work queued so far has finished.
+  // Both switch to the stream's device: a null handle means the current device's default
+  // stream.
   bool query() const {
+    DeviceGuard guard(device_);
     const cudaError_t err = cudaStreamQuery(handle_);
     if (err == cudaErrorNotReady) {
       (void)cudaGetLastError();
@@ -60,6 +63,7 @@ class Stream {
   }
 
   void synchronize() const {
+    DeviceGuard guard(device_);
     check(cudaStreamSynchronize(handle_), "Stream::synchronize", "cudaStreamSynchronize");
   }
 

@@ -372,11 +372,33 @@ inline TensorBase device_gather(const TensorBase& self, int64_t dim, const Tenso
   return out;
 }
 
+// Whether the accumulating kernels (atomic adds) cover dtype: the math dtypes and complex.
+// Bool and the narrow integers accumulate in an int64 copy instead (see accumulate_widened).
+inline bool has_atomic_add(DType dtype) {
+  return !is_integral(dtype, true) || dtype == DType::Int32 || dtype == DType::Int64 ||
+         dtype == DType::UInt64;
+}
+
+// self += what accumulate(wide, wide_values) adds, through an int64 copy of self: truncating
+// its sums back gives the narrow type's wrapping sums (and bool's "any true"), as the CPU's
+// element-by-element additions do.
+template <typename Accumulate>
+void accumulate_widened(const TensorBase& self, const TensorBase& values, Accumulate accumulate) {
+  const TensorBase wide = self.to(self.device(), DType::Int64);
+  accumulate(wide, values.defined() ? values.to(values.device(), DType::Int64) : values);
+  self.copy_(wide, false);
+}
+
 // scatter_/scatter_add_ for self on a device: shapes and dtypes checked, src (or value)
 // restricted to index's shape. Returns after the kernel; the caller bumps the version.
 inline void device_scatter_(const TensorBase& self, int64_t dim, const TensorBase& index,
                             const TensorBase& src, const Scalar& value, bool add,
                             const char* op) {
+  if (add && !has_atomic_add(self.dtype())) {
+    return accumulate_widened(self, src, [&](const TensorBase& wide, const TensorBase& wide_src) {
+      device_scatter_(wide, dim, index, wide_src, value, true, op);
+    });
+  }
   const Device device = common_device(op, {&self, &src});
   const DeviceKernels& kernels = require_kernels(op, device);
   const TensorBase idx = device_index(index, device, op);
@@ -408,6 +430,11 @@ inline TensorBase device_index_select(const TensorBase& self, int64_t dim, const
 // alpha * source with the 1-D index spread over source's shape.
 inline void device_index_add_(const TensorBase& self, int64_t dim, const TensorBase& index,
                               const TensorBase& source, const Scalar& alpha, const char* op) {
+  if (!has_atomic_add(self.dtype())) {  // alpha * source in int64 too
+    return accumulate_widened(self, source, [&](const TensorBase& wide, const TensorBase& wide_src) {
+      device_index_add_(wide, dim, index, wide_src, alpha, op);
+    });
+  }
   const Device device = common_device(op, {&self, &source});
   const DeviceKernels& kernels = require_kernels(op, device);
   const TensorBase flat = device_index(index, device, op).reshape({-1});

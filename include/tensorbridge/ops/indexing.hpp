@@ -765,6 +765,13 @@ inline const TensorBase& index_put_(const TensorBase& self,
            " cannot be broadcast to the indexed shape ", shape_str(ai.result_shape));
   TensorBase v = values.expand(ai.result_shape);
   if (core::may_overlap(self, v)) v = v.clone();
+  if (!self.device().is_cpu() && accumulate && !ops::detail::has_atomic_add(self.dtype())) {
+    ops::detail::accumulate_widened(self, v, [&](const TensorBase& wide, const TensorBase& wide_v) {
+      index_put_(wide, indices, wide_v, true);
+    });
+    self.bump_version();
+    return self;
+  }
   if (!self.device().is_cpu()) {
     const Device device = self.device();
     ops::detail::require_kernel(ops::detail::require_kernels(op, device).put, op, device)(

@@ -65,6 +65,9 @@ inline std::optional<GemmOperand> gemm_operand(const TensorBase& t) {
   } else {
     return std::nullopt;
   }
+  // cuBLAS takes an int leading dimension: a wider stride means a contiguous copy (whose
+  // leading dimension is a matrix size, which gemm checks).
+  if (g.ld > INT_MAX) return std::nullopt;
   // The batch dims must collapse into one stride (broadcast dims have stride 0 throughout).
   int64_t stride = 0, span = 0;
   bool first = true;
