@@ -183,6 +183,29 @@ def test_module_cuda_keeps_parameter_identity():
     assert not any(p.is_cuda for p in net.parameters())
 
 
+def test_conv_pool_and_batch_norm_run_on_cuda_like_on_the_cpu():
+    # Composites of ops that have CUDA kernels (nn/_convolution.py, _pooling.py, batch_norm):
+    # the same model gives the CPU's outputs, gradients, running statistics and indices.
+    x_np = np.random.default_rng(5).standard_normal((4, 3, 9, 8)).astype(np.float32)
+    results = {}
+    for device in ("cpu", "cuda"):
+        tb.manual_seed(0)
+        model = tb.nn.Sequential(
+            tb.nn.Conv2d(3, 4, 3, stride=(1, 2), padding=1), tb.nn.BatchNorm2d(4, momentum=None), tb.nn.ReLU(),
+            tb.nn.MaxPool2d(2, ceil_mode=True), tb.nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False),
+            tb.nn.Conv2d(4, 4, 2, groups=2), tb.nn.AdaptiveAvgPool2d((2, 1)), tb.nn.Flatten(), tb.nn.Linear(8, 2),
+        ).to(device)
+        x = tb.tensor(x_np, device=device, requires_grad=True)
+        out = model(x)
+        (out * out).sum().backward()
+        _, indices = tb.nn.functional.max_pool2d(x, 3, 2, padding=1, return_indices=True)
+        padded = tb.nn.functional.pad(x, (1, 2, -1, 0), value=0.5)
+        results[device] = [out, x.grad, indices, padded] + [p.grad for p in model.parameters()] + list(model.buffers())
+        assert out.is_cuda == (device == "cuda")
+    for cpu, cuda in zip(results["cpu"], results["cuda"]):
+        np.testing.assert_allclose(cuda.detach().cpu().numpy(), cpu.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
 # ---- DLPack with PyTorch ------------------------------------------------------------------
 
 

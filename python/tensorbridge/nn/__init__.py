@@ -8,13 +8,22 @@
         def forward(self, x):
             return self.linear(x)
 
-Layers are thin Python modules over fused C++ kernels (``tensorbridge._C._nn``).
+Layers are thin Python modules over fused C++ kernels (``tensorbridge._C._nn``); convolution,
+pooling, batch and layer normalization are composites of tensor ops (see ``functional``).
 """
 
 from . import functional, init
 from .modules import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
     BCELoss,
     BCEWithLogitsLoss,
+    Conv1d,
+    Conv2d,
     CrossEntropyLoss,
     Dropout,
     ELU,
@@ -28,6 +37,8 @@ from .modules import (
     LeakyReLU,
     Linear,
     LogSoftmax,
+    MaxPool1d,
+    MaxPool2d,
     Module,
     ModuleDict,
     ModuleList,
@@ -45,8 +56,16 @@ from .modules import (
 from .parameter import Parameter
 
 __all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv1d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "ELU",
@@ -60,6 +79,8 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
+    "MaxPool1d",
+    "MaxPool2d",
     "MSELoss",
     "Module",
     "ModuleDict",

@@ -2,8 +2,9 @@
 
 Most functions are one call into C++ (``tensorbridge._C._nn``), where forward and backward are
 fused loops; the composites at the end (leaky_relu, silu, elu, softplus, layer_norm,
-smooth_l1_loss, huber_loss) are built from tensor ops and get their gradients from them.
-Everything here is differentiable.
+batch_norm, smooth_l1_loss, huber_loss) and those of _convolution.py (conv1d/conv2d),
+_pooling.py (max/avg/adaptive pooling) and _windows.py (pad) are built from tensor ops and get
+their gradients, and every device, from them. Everything here is differentiable.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ from .._C import Tensor
 from .._C import _nn as _core
 from .._C import sigmoid as _sigmoid_fast
 from .._C import tanh as _tanh_fast
+from ..autograd import no_grad
+from ._convolution import conv1d, conv2d
+from ._pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from ._windows import pad
 
 _relu = _core.relu
 _mse_loss = _core.mse_loss
@@ -191,8 +203,15 @@ def nll_loss(
 
 
 __all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
     "cross_entropy",
     "dropout",
     "embedding",
@@ -200,8 +219,11 @@ __all__ = [
     "l1_loss",
     "linear",
     "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
+    "pad",
     "relu",
     "sigmoid",
     "softmax",
@@ -264,6 +286,60 @@ def layer_norm(
     if bias is not None:
         out = out + bias
     return out
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalizes each channel (dim 1) of input [N, C, ...]: while training with the batch's
+    mean and biased variance, updating running_mean/running_var (when given) by
+    ``(1 - momentum) * running + momentum * batch`` with the unbiased variance; otherwise with
+    the running statistics. Then scales by weight and shifts by bias when given."""
+    if input.dim() < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims [N, C, ...], got shape {list(input.shape)}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise ValueError(f"batch_norm: {name} of shape {list(t.shape)} should have {channels} elements for "
+                             f"input of shape {list(input.shape)}")
+    dims = [0] + list(range(2, input.dim()))
+    shape = [channels] + [1] * (input.dim() - 2)  # broadcasts against [N, C, ...]
+    if training:
+        count = input.numel() // channels if channels else 0
+        if count <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {list(input.shape)}"
+            )
+        mean = input.mean(dims, True)
+        var = _C.var(input, dims, keepdim=True, correction=0)
+        _update_running(running_mean, mean, momentum)
+        _update_running(running_var, var * (count / (count - 1)), momentum)
+    elif running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var must be given when not training")
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    # x * scale + shift, as PyTorch's CPU kernel: two passes over the input instead of four.
+    scale = _C.rsqrt(var + eps)
+    if weight is not None:
+        scale = scale * weight.reshape(shape)
+    shift = -mean * scale
+    if bias is not None:
+        shift = shift + bias.reshape(shape)
+    return input * scale + shift
+
+
+def _update_running(running: Tensor | None, batch: Tensor, momentum: float) -> None:
+    if running is None:
+        return
+    with no_grad():
+        running.mul_(1 - momentum).add_(batch.detach().reshape(running.shape).to(running.dtype), alpha=momentum)
 
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
