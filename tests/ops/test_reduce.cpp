@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "tensorbridge/tensorbridge.hpp"
@@ -149,6 +150,54 @@ TEST(Reduce, BadDims) {
   tbtest::expect_throw_with<tb::TypeError>([] { tb::mean(tb::tensor<int64_t>({1, 2})); },
                                            {"mean", "floating point", "int64"});
   EXPECT_EQ(tb::mean(tb::tensor<int64_t>({1, 2}), {}, false, DType::Float32).item<float>(), 1.5f);
+}
+
+// amax/amin of float rows take three paths (Eigen for long contiguous rows, branch-free
+// accumulators for short or strided ones, the outer-row buffer): every length around the
+// switch points, a NaN anywhere, infinities, and rows read with a stride.
+TEST(Reduce, FloatExtremesOfEveryRowLengthAndLayoutMatchALoop) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (DType d : {DType::Float32, DType::Float64}) {
+    for (int64_t n : {1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 200, 1001}) {
+      for (int64_t nan_at : {int64_t(-1), int64_t(0), n / 2, n - 1}) {
+        // 3 rows, each a shuffled run of values; an extra column in between for the strided read.
+        tb::TensorBase wide = tb::empty({3, 2 * n}, DType::Float64);
+        auto* w = static_cast<double*>(wide.data_ptr());
+        for (int64_t i = 0; i < 3 * 2 * n; ++i) w[i] = double((i * 7919) % 1013) - 500.0;
+        w[2 * n + 1] = -INFINITY;  // in row 1, read by the strided view only
+        if (nan_at >= 0) w[2 * (2 * n) + 2 * nan_at] = nan;  // row 2, seen by both views
+        const tb::TensorBase full = wide.to(d);
+        for (const tb::TensorBase& x :
+             {full.slice(1, 0, n), full.slice(1, std::nullopt, std::nullopt, 2),
+              full.slice(1, 1, std::nullopt, 2)}) {
+          const tb::TensorBase rows = x.to(DType::Float64).contiguous();
+          const auto* r = static_cast<const double*>(rows.data_ptr());
+          const std::vector<double> got_max = as_doubles<double>(tb::amax(x, {1}).to(DType::Float64));
+          const std::vector<double> got_min = as_doubles<double>(tb::amin(x, {1}).to(DType::Float64));
+          for (int64_t row = 0; row < 3; ++row) {
+            double mx = -INFINITY, mn = INFINITY;
+            bool has_nan = false;
+            for (int64_t i = 0; i < n; ++i) {
+              const double v = r[row * n + i];
+              has_nan = has_nan || std::isnan(v);
+              mx = std::max(mx, v);
+              mn = std::min(mn, v);
+            }
+            const std::string where = std::string(tb::dtype_name(d)) + " n=" + std::to_string(n) +
+                                      " nan_at=" + std::to_string(nan_at) + " row=" +
+                                      std::to_string(row) + " strides=" +
+                                      std::to_string(x.strides()[1]);
+            if (has_nan) {
+              EXPECT_TRUE(std::isnan(got_max[row]) && std::isnan(got_min[row])) << where;
+            } else {
+              EXPECT_EQ(got_max[row], mx) << where;
+              EXPECT_EQ(got_min[row], mn) << where;
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(Reduce, ExtremesPropagateNaNAndPickFirstIndices) {
