@@ -15,6 +15,7 @@
 #include "tensorbridge/ops/api_reduce.hpp"
 #include "tensorbridge/ops/api_indexing.hpp"
 #include "tensorbridge/ops/api_linalg.hpp"
+#include "tensorbridge/ops/api_einsum.hpp"
 #include "tensorbridge/ops/api_random.hpp"
 #include "tensorbridge/autograd/autograd.hpp"
 #include "tensorbridge/nn/nn.hpp"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "tensorbridge/ops/api_einsum.hpp"
 #include "tensorbridge/ops/api_linalg.hpp"
 #include "tensorbridge/ops/api_reduce.hpp"
 
@@ -351,6 +352,23 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
         py::arg("beta") = 1, py::arg("alpha") = 1, addmm_doc);
   cls.def("addmm", addmm, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1,
           py::arg("alpha") = 1, addmm_doc);
+
+  // The C++ einsum on (equation, [operands]); tensorbridge.einsum (_einsum.py) turns torch's
+  // argument forms (varargs, one list, sublists) into this call.
+  m.def(
+      "_einsum",
+      [](const std::string& equation, py::handle operands) {
+        TB_CHECK(PySequence_Check(operands.ptr()) && !py::isinstance<TensorBase>(operands),
+                 TypeError, "einsum(): operands must be a list or tuple of Tensors, not ",
+                 type_name(operands));
+        std::vector<TensorBase> tensors;
+        for (py::handle item : py::reinterpret_borrow<py::sequence>(operands)) {
+          tensors.push_back(operand(item, "einsum", "operands"));
+        }
+        return ::tensorbridge::einsum(equation, tensors);
+      },
+      py::arg("equation"), py::arg("operands"),
+      "Einstein summation of operands as the equation says (differentiable).");
 
   cls.def("__matmul__", &matmul_dunder, py::is_operator());
   cls.def("__rmatmul__", [](py::handle self, py::handle other) { return matmul_dunder(other, self); },

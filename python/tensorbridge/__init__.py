@@ -219,6 +219,7 @@ from ._C import (
 from ._size import Size
 from . import autograd, cuda, nn, optim
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._einsum import einsum
 from ._torch_forms import (
     allclose,
     bincount,
@@ -299,6 +300,7 @@ __all__ = [
     "diff",
     "double",
     "dtype",
+    "einsum",
     "empty",
     "empty_like",
     "enable_grad",

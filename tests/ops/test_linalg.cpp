@@ -1,17 +1,21 @@
 // Matrix products: every result is checked against a naive triple loop written here with
 // bounds-checked element access, on many layouts (transposed, sliced, negative and zero
-// strides), shapes (vectors, batches with broadcasting, empty) and dtypes.
+// strides), shapes (vectors, batches with broadcasting, empty) and dtypes; einsum (at the end)
+// against a reference loop over every assignment of its labels.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tensorbridge/tensorbridge.hpp"
+#include "emulated_device.hpp"
 #include "test_ops_util.hpp"
 
 namespace tb = tensorbridge;
@@ -424,4 +428,383 @@ TEST(GemmKernel, MapsRowMajorColumnMajorAndPaddedLayoutsWithoutCopying) {
   EXPECT_EQ(k::detail::mapped_layout(k::MatrixRef<float>{buf + 20, 3, 4, -4, 1}).layout, Layout::Other);
   EXPECT_EQ(k::detail::mapped_layout(k::MatrixRef<float>{buf, 3, 4, 0, 1}).layout, Layout::Other);
   EXPECT_EQ(k::detail::mapped_layout(k::MatrixRef<float>{buf, 3, 4, 2, 1}).layout, Layout::Other);
+}
+
+// ---- einsum ------------------------------------------------------------------------------------
+// Checked against a reference loop over every assignment of the labels (operands read at
+// index 0 where a label has size 1: broadcasting), written for explicit, letters-only
+// equations; the equations with an ellipsis or an implicit output name the letters-only
+// equation that says the same.
+
+namespace {
+
+struct EinsumCase {
+  std::string equation;
+  std::vector<tb::Shape> shapes;
+  std::string reference;  // letters-only and explicit; empty: the equation itself
+};
+
+template <typename T>
+std::vector<T> einsum_reference(const std::string& equation,
+                                const std::vector<TensorBase>& operands, tb::Shape& out_shape) {
+  std::vector<std::string> terms(1);
+  std::string output;
+  const std::size_t arrow = equation.find("->");
+  for (char c : equation.substr(0, arrow)) {
+    if (c == ',') terms.emplace_back();
+    else terms.back() += c;
+  }
+  output = equation.substr(arrow + 2);
+  std::string labels;  // every distinct label
+  std::vector<int64_t> size(128, -1);
+  std::vector<std::vector<T>> data;
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    data.push_back(tbtest::vec<T>(operands[i].to(tb::dtype_v<T>)));
+    for (std::size_t d = 0; d < terms[i].size(); ++d) {
+      const char c = terms[i][d];
+      if (labels.find(c) == std::string::npos) labels += c;
+      const int64_t s = operands[i].shape()[d];
+      if (size[c] == -1 || size[c] == 1) size[c] = s;
+    }
+  }
+  out_shape.clear();
+  for (char c : output) out_shape.push_back(size[c]);
+  std::vector<T> out(static_cast<std::size_t>(tb::checked_numel(out_shape)), T(0));
+  for (char c : labels) {
+    if (size[c] == 0) return out;
+  }
+  std::vector<int64_t> index(128, 0);
+  while (true) {
+    T product(1);
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      int64_t flat = 0;
+      for (std::size_t d = 0; d < terms[i].size(); ++d) {
+        const int64_t s = operands[i].shape()[d];
+        flat = flat * s + (s == 1 ? 0 : index[terms[i][d]]);
+      }
+      product *= data[i][static_cast<std::size_t>(flat)];
+    }
+    int64_t flat = 0;
+    for (char c : output) flat = flat * size[c] + index[c];
+    out[static_cast<std::size_t>(flat)] += product;
+    std::size_t l = labels.size();  // odometer over the labels
+    while (l > 0 && ++index[labels[l - 1]] == size[labels[l - 1]]) index[labels[--l]] = 0;
+    if (l == 0) break;
+  }
+  return out;
+}
+
+const std::vector<EinsumCase>& einsum_cases() {
+  static const std::vector<EinsumCase> cases = {
+      {"ij,jk->ik", {{2, 3}, {3, 4}}, ""},
+      {"ij,jk", {{2, 3}, {3, 4}}, "ij,jk->ik"},
+      {"ij,kj->ik", {{2, 3}, {4, 3}}, ""},
+      {"bij,bjk->bik", {{3, 2, 4}, {3, 4, 5}}, ""},
+      {"ijk,jil->kl", {{2, 3, 4}, {3, 2, 5}}, ""},
+      {"ij->ji", {{2, 3}}, ""},
+      {"ij->", {{2, 3}}, ""},
+      {"ji", {{2, 3}}, "ji->ij"},
+      {"ii->i", {{3, 3}}, ""},
+      {"ii", {{3, 3}}, "ii->"},
+      {"iij->j", {{3, 3, 2}}, ""},
+      {"iii->i", {{3, 3, 3}}, ""},
+      {"aab,bcc,c->a", {{2, 2, 3}, {3, 4, 4}, {4}}, ""},
+      {"i,i->", {{4}, {4}}, ""},
+      {"i,i->i", {{4}, {4}}, ""},
+      {"i,j", {{3}, {4}}, "i,j->ij"},
+      {"ab,cd->da", {{2, 3}, {4, 5}}, ""},
+      {"i,j,k->ijk", {{2}, {3}, {4}}, ""},
+      {"ij,jk,kl->il", {{2, 3}, {3, 4}, {4, 5}}, ""},
+      {"ij,jk,jl->ikl", {{2, 3}, {3, 4}, {3, 5}}, ""},
+      {"ab,bc,cd,de->ae", {{2, 3}, {3, 4}, {4, 2}, {2, 5}}, ""},
+      {"...ij,...jk->...ik", {{5, 2, 3}, {3, 4}}, "xij,jk->xik"},
+      {"...ij,...jk", {{5, 1, 2, 3}, {4, 3, 4}}, "xyij,yjk->xyik"},
+      {"i...->...", {{3, 2, 4}}, "ixy->xy"},
+      {"...ii->...i", {{2, 3, 3}}, "xii->xi"},
+      {"i...j,j...->...", {{2, 3, 4}, {4, 3}}, "ixj,jx->x"},
+      {"Ba,aA", {{2, 3}, {3, 4}}, "Ba,aA->AB"},
+      {" i j , j k -> i k ", {{2, 3}, {3, 4}}, "ij,jk->ik"},
+      {"ij,ij->", {{3, 1}, {1, 3}}, ""},
+      {"bi,bi->b", {{1, 3}, {4, 3}}, ""},
+      {"bij,bjk->bik", {{1, 2, 3}, {5, 3, 4}}, ""},
+      {"ij,jk->ik", {{2, 0}, {0, 3}}, ""},
+      {"ij,jk->ik", {{0, 3}, {3, 4}}, ""},
+      {"i,i->", {{1}, {0}}, ""},
+      {"ii->i", {{0, 0}}, ""},
+      {",i->i", {{}, {4}}, ""},
+      {"->", {{}}, ""},
+      {"", {{}}, "->"},
+  };
+  return cases;
+}
+
+std::vector<TensorBase> einsum_operands(const EinsumCase& c, DType dtype, bool integral) {
+  std::vector<TensorBase> operands;
+  int seed = 1;
+  for (const tb::Shape& s : c.shapes) operands.push_back(values(s, dtype, seed++, integral));
+  return operands;
+}
+
+// Same shape and values within tol (relative to the magnitude), in complex128.
+bool einsum_close(const TensorBase& got, const TensorBase& want, double tol) {
+  if (got.shape() != want.shape()) return false;
+  const auto g = tbtest::vec<std::complex<double>>(got.to(DType::Complex128));
+  const auto w = tbtest::vec<std::complex<double>>(want.to(DType::Complex128));
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (std::abs(g[i] - w[i]) > tol * (1 + std::abs(w[i]))) return false;
+  }
+  return true;
+}
+
+template <typename T>
+void expect_einsum_matches_reference(const EinsumCase& c, DType dtype, double tol) {
+  SCOPED_TRACE("einsum('" + c.equation + "') in " + std::string(tb::dtype_name(dtype)));
+  const auto operands = einsum_operands(c, dtype, tol == 0);
+  const TensorBase out = tb::einsum(c.equation, operands);
+  tb::Shape shape;
+  const std::string reference = c.reference.empty() ? c.equation : c.reference;
+  const auto ref = einsum_reference<T>(reference, operands, shape);
+  ASSERT_EQ(out.shape(), shape);
+  ASSERT_EQ(out.dtype(), dtype);
+  const auto got = tbtest::vec<T>(out.to(tb::dtype_v<T>));
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    ASSERT_LE(std::abs(got[i] - ref[i]), tol * (1 + std::abs(ref[i]))) << "element " << i;
+  }
+}
+
+}  // namespace
+
+TEST(Einsum, MatchesReferenceLoopOnEveryCase) {
+  for (const EinsumCase& c : einsum_cases()) {
+    expect_einsum_matches_reference<double>(c, DType::Float64, 1e-12);
+  }
+}
+
+TEST(Einsum, DtypesKeepTheirTypeAndValues) {
+  for (const EinsumCase& c : einsum_cases()) {
+    expect_einsum_matches_reference<double>(c, DType::Float32, 1e-5);
+    expect_einsum_matches_reference<std::complex<double>>(c, DType::Complex64, 1e-5);
+    expect_einsum_matches_reference<std::complex<double>>(c, DType::Complex128, 1e-12);
+    expect_einsum_matches_reference<double>(c, DType::Int64, 0);  // small integers: exact
+  }
+  // float16/bfloat16 through matmul, which they equal exactly (small integer values).
+  const TensorBase h = values({4, 5}, DType::Float16, 3), g = values({5, 2}, DType::BFloat16, 4);
+  EXPECT_EQ(tb::einsum("ij,jk->ik", {h, h.t().narrow(1, 0, 2)}).dtype(), DType::Float16);
+  EXPECT_TRUE(einsum_close(tb::einsum("ij,jk->ik", {h, h.t()}), tb::matmul(h, h.t()), 0));
+  EXPECT_TRUE(einsum_close(tb::einsum("ij,jk", {g.t(), g}), tb::matmul(g.t(), g), 0));
+}
+
+TEST(Einsum, HandComputedValues) {
+  const TensorBase a = tbtest::arange_shaped({2, 3}, DType::Float32);  // [[0, 1, 2], [3, 4, 5]]
+  const TensorBase m = tbtest::arange_shaped({3, 3}, DType::Int64);
+  EXPECT_EQ(tbtest::vec<float>(tb::einsum("ij,kj->ik", {a, a})),
+            (std::vector<float>{5, 14, 14, 50}));
+  EXPECT_EQ(tbtest::vec<float>(tb::einsum("ij->j", {a})), (std::vector<float>{3, 5, 7}));
+  EXPECT_EQ(tbtest::vec(tb::einsum("ii", {m})), (std::vector<int64_t>{12}));
+  EXPECT_EQ(tbtest::vec(tb::einsum("ii->i", {m})), (std::vector<int64_t>{0, 4, 8}));
+  EXPECT_EQ(tbtest::vec(tb::einsum("ij,ij->", {m, m})), (std::vector<int64_t>{204}));
+  const tb::Tensor<float> x = tb::ones<float>({2, 3});  // typed tensors in the braced list
+  EXPECT_EQ(tbtest::vec<float>(tb::einsum("ij,kj->ik", {x, x})), (std::vector<float>{3, 3, 3, 3}));
+}
+
+// Integer sums within one operand give int64 (PyTorch's sum); mixed dtypes promote.
+TEST(Einsum, DtypeRules) {
+  const TensorBase i32 = tb::ones({2, 3}, DType::Int32);
+  EXPECT_EQ(tb::einsum("ij,jk->ik", {i32, i32.t()}).dtype(), DType::Int32);
+  EXPECT_EQ(tb::einsum("ij->", {i32}).dtype(), DType::Int64);
+  EXPECT_EQ(tb::einsum("ij->ji", {i32}).dtype(), DType::Int32);
+  const TensorBase f32 = tb::ones({3}), f64 = tb::ones({3}, DType::Float64);
+  const TensorBase dot = tb::einsum("i,i->", {f32, f64});
+  EXPECT_EQ(dot.dtype(), DType::Float64);
+  EXPECT_EQ(dot.item<double>(), 3.0);
+  EXPECT_EQ(tb::einsum("i,j->ij", {f32, f64}).dtype(), DType::Float64);
+  const TensorBase b = tb::ones({3}, DType::Bool);
+  EXPECT_EQ(tb::einsum("i,i->i", {b, b}).dtype(), DType::Bool);
+  EXPECT_EQ(tb::einsum("i->", {b}).dtype(), DType::Int64);
+  expect_error<tb::TypeError>([&] { tb::einsum("i,i->", {b, b}); }, "einsum: cannot contract bool");
+}
+
+TEST(Einsum, GradientsMatchFiniteDifferences) {
+  namespace ag = tb::autograd;
+  for (const char* name : {"ij,jk->ik", "bij,bjk->bik", "ii->i", "iij->j", "ij,jk,kl->il",
+                           "...ij,...jk", "ij,ij->", "i,j", "bi,bi->b"}) {
+    const auto it = std::find_if(einsum_cases().begin(), einsum_cases().end(),
+                                 [&](const EinsumCase& c) { return c.equation == name; });
+    ASSERT_NE(it, einsum_cases().end()) << name;
+    std::vector<TensorBase> inputs = einsum_operands(*it, DType::Float64, false);
+    for (TensorBase& x : inputs) x.requires_grad_(true);
+    const std::string equation = name;
+    auto fn = [&](const std::vector<TensorBase>& in) { return tb::einsum(equation, in); };
+    EXPECT_TRUE(ag::gradcheck(fn, inputs)) << name;
+  }
+  // Complex operands: the gradient of a real loss, against the conjugate-transposed products.
+  const TensorBase a = values({2, 3}, DType::Complex128, 1, false).requires_grad_(true);
+  const TensorBase b = values({3, 4}, DType::Complex128, 2, false).requires_grad_(true);
+  const TensorBase g = values({2, 4}, DType::Complex128, 3, false);
+  tb::einsum("ij,jk->ik", {a, b}).backward(g);
+  const TensorBase a2 = a.detach().requires_grad_(true), b2 = b.detach().requires_grad_(true);
+  tb::matmul(a2, b2).backward(g);
+  EXPECT_TRUE(einsum_close(a.grad(), a2.grad(), 1e-12));
+  EXPECT_TRUE(einsum_close(b.grad(), b2.grad(), 1e-12));
+}
+
+TEST(Einsum, NoGraphUnderNoGradAndViewsOfOneOperand) {
+  const TensorBase a = values({3, 3}, DType::Float64, 1, false).requires_grad_(true);
+  {
+    tb::autograd::NoGradGuard no_grad;
+    EXPECT_FALSE(tb::einsum("ij,jk->ik", {a, a}).requires_grad());
+  }
+  EXPECT_TRUE(tb::einsum("ij,jk->ik", {a, a}).requires_grad());
+  const TensorBase x = tb::zeros({3, 3});
+  tb::einsum("ii->i", {x}).fill_(1.0);
+  EXPECT_TRUE(einsum_close(x, tb::eye(3), 0));
+  EXPECT_EQ(tb::einsum("ij->ji", {x}).data_ptr(), x.data_ptr());
+}
+
+TEST(Einsum, ErrorsNameTheEquationAndOperands) {
+  const TensorBase m = tb::zeros({2, 3}), v = tb::zeros({3});
+  auto expect_value_error = [&](const std::string& equation, std::vector<TensorBase> operands,
+                                const std::string& what) {
+    expect_error<tb::ValueError>([&] { tb::einsum(equation, operands); }, "einsum: " + what);
+    expect_error<tb::ValueError>([&] { tb::einsum(equation, operands); },
+                                 "(equation '" + equation + "', operands");
+  };
+  expect_value_error("ij,jk->ik", {m},
+                     "the equation has 2 operand term(s) but 1 operand(s) were given");
+  expect_value_error("ij", {m, v},
+                     "the equation has 1 operand term(s) but 2 operand(s) were given");
+  expect_value_error("ijk", {m}, "operand 0 has 2 dimension(s) but 3 subscript(s) and no ellipsis");
+  expect_value_error("ij...k", {m},
+                     "operand 0 has 2 dimension(s) but 3 subscript(s) besides the ellipsis");
+  expect_value_error("i$", {m}, "invalid character '$' at index 1 of the equation");
+  expect_value_error("ij->i>", {m}, "invalid character '>' at index 5");
+  expect_value_error("ij->k", {m}, "output subscript 'k' does not appear in any operand");
+  expect_value_error("ij->ii", {m}, "output subscript 'i' appears more than once");
+  expect_value_error("ij,jk", {m, m},
+                     "subscript 'j' has size 2 in operand 1 but size 3 in an earlier operand");
+  expect_value_error("ii", {m},
+                     "subscript 'i' is repeated in operand 0 with different sizes 2 and 3");
+  expect_value_error("..ij", {m}, "'.' at index 0 of operand 0 is not part of an ellipsis '...'");
+  expect_value_error("...i...", {m}, "more than one ellipsis '...' in operand 0");
+  expect_value_error("i...->......", {m}, "more than one ellipsis '...' in the output");
+  expect_value_error("...i,...i", {tb::zeros({5, 3}), tb::zeros({7, 3})},
+                     "dimension 0 of the ellipsis has size 7 in operand 1 but size 5");
+  expect_error<tb::ValueError>(
+      [&] { tb::einsum("ij,jk", {m, tb::zeros({2, 4}, DType::Float64)}); },
+      "einsum: subscript 'j' has size 2 in operand 1 but size 3 in an earlier operand (sizes "
+      "must match or be 1) (equation 'ij,jk', operands float32 [2, 3] on cpu, float64 [2, 4] "
+      "on cpu)");
+  expect_error<tb::ValueError>([&] { tb::einsum("ij", {TensorBase()}); },
+                               "einsum: operand 0 is undefined");
+}
+
+// ---- einsum on an emulated device -----------------------------------------------------------
+// "cuda:0" tensors over host memory whose kernels run the CPU ops on host views of the same
+// memory: einsum (forward and backward) must reach a device only through the kernel table,
+// i.e. work on CUDA with the kernels that exist, and give the CPU's values.
+
+namespace {
+
+// A CPU tensor over the memory of t (an emulated device tensor, or a CPU one).
+TensorBase einsum_host_view(const TensorBase& t) {
+  const auto& storage = t.storage();
+  auto host = tb::Storage::from_foreign(storage->data(), storage->nbytes(), tb::Device::cpu(),
+                                        [keep = storage] {});
+  return TensorBase(std::make_shared<tb::TensorImpl>(host, t.storage_offset(), t.shape(),
+                                                     t.strides(), t.dtype()));
+}
+
+std::vector<std::string>& einsum_device_kernels_used() {
+  static std::vector<std::string> used;
+  return used;
+}
+
+class EinsumEmulatedDevice {
+ private:
+  static tb::detail::DeviceHooks make_hooks() {
+    tb::detail::DeviceHooks h{};
+    h.allocate = &tbtest::emulated_device_memory;
+    h.copy = [](const TensorBase& dst, const TensorBase& src, bool) {
+      einsum_host_view(dst).copy_(einsum_host_view(src));
+    };
+    h.fill = [](const TensorBase& dst, const tb::Scalar& v) { einsum_host_view(dst).fill_(v); };
+    h.current_device = [] { return 0; };
+    return h;
+  }
+  static tb::ops::DeviceKernels make_kernels() {
+    tb::ops::DeviceKernels k{};
+    k.binary = [](const char* op, const TensorBase& out, const TensorBase* a, const tb::Scalar& sa,
+                  const TensorBase* b, const tb::Scalar& sb, const tb::Scalar& alpha) {
+      einsum_device_kernels_used().push_back(op);
+      const TensorBase ha = a != nullptr ? einsum_host_view(*a) : TensorBase();
+      const TensorBase hb = b != nullptr ? einsum_host_view(*b) : TensorBase();
+      const tb::ops::Operand x = a != nullptr ? tb::ops::Operand(ha) : tb::ops::Operand(sa);
+      const tb::ops::Operand y = b != nullptr ? tb::ops::Operand(hb) : tb::ops::Operand(sb);
+      const std::string name = op;
+      TensorBase r;
+      if (name == "mul") r = tb::ops::mul(x, y);
+      else if (name == "add") r = tb::ops::add(x, y, alpha);
+      else TB_THROW(DeviceError, "emulated device: no binary kernel ", name);
+      einsum_host_view(out).copy_(r);
+    };
+    k.reduce = [](const char* op, const TensorBase& out, const TensorBase& x) {
+      einsum_device_kernels_used().push_back(op);
+      TB_CHECK(std::string(op) == "sum", DeviceError, "emulated device: no reduce kernel ", op);
+      std::vector<int64_t> dims;
+      for (int64_t d = 0; d < x.dim(); ++d) {
+        if (out.shape()[d] == 1 && x.shape()[d] != 1) dims.push_back(d);
+      }
+      einsum_host_view(out).copy_(tb::ops::sum(einsum_host_view(x), dims, true));
+    };
+    k.gemm = [](const char* op, const TensorBase& out, const TensorBase& a, const TensorBase& b,
+                const tb::Scalar& alpha, const tb::Scalar& beta) {
+      einsum_device_kernels_used().push_back(op);
+      TB_CHECK(alpha.to<double>() == 1 && beta.to<double>() == 0, DeviceError,
+               "emulated device: gemm with alpha/beta");
+      einsum_host_view(out).copy_(tb::ops::matmul(einsum_host_view(a), einsum_host_view(b)));
+    };
+    return k;
+  }
+  static inline const tb::detail::DeviceHooks kHooks = make_hooks();
+  static inline const tb::ops::DeviceKernels kKernels = make_kernels();
+  tbtest::ScopedDeviceTables tables_{kHooks, kKernels};
+};
+
+}  // namespace
+
+TEST(Einsum, RunsOnADeviceThroughTheKernelTableWithTheCpusValuesAndGradients) {
+  EinsumEmulatedDevice emulated;
+  const tb::Device gpu = tb::Device::cuda(0);
+  for (const char* name : {"ij,jk->ik", "bij,bjk->bik", "ii->i", "iij->j", "ij,jk,kl->il",
+                           "...ij,...jk", "ij,ij->", "i,j", "bi,bi->b", "ij,kj->ik"}) {
+    SCOPED_TRACE(name);
+    const auto it = std::find_if(einsum_cases().begin(), einsum_cases().end(),
+                                 [&](const EinsumCase& c) { return c.equation == name; });
+    ASSERT_NE(it, einsum_cases().end());
+    std::vector<TensorBase> cpu = einsum_operands(*it, DType::Float64, false), dev;
+    for (TensorBase& x : cpu) {
+      dev.push_back(x.to(gpu).requires_grad_(true));
+      x.requires_grad_(true);
+    }
+    einsum_device_kernels_used().clear();
+    const TensorBase out = tb::einsum(name, dev);
+    const TensorBase expected = tb::einsum(name, cpu);
+    ASSERT_EQ(out.device(), gpu);
+    // A product reaches the kernels; a single operand's diagonal or sum may not need any.
+    if (std::string(name).find(',') != std::string::npos) {
+      EXPECT_FALSE(einsum_device_kernels_used().empty());
+    }
+    EXPECT_TRUE(einsum_close(out.cpu(), expected, 1e-12));
+    const TensorBase weights = values(expected.shape(), DType::Float64, 7, false);
+    out.backward(weights.to(gpu));
+    expected.backward(weights);
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+      ASSERT_EQ(dev[i].grad().device(), gpu);
+      EXPECT_TRUE(einsum_close(dev[i].grad().cpu(), cpu[i].grad(), 1e-12)) << "operand " << i;
+    }
+  }
+  expect_error<tb::DeviceError>(
+      [&] { tb::einsum("ij,jk->ik", {tb::zeros({2, 3}), tb::zeros({3, 4}, DType::Float32, gpu)}); },
+      "einsum: expected all operands on one device, but operand 0 is on cpu and operand 1 on "
+      "cuda:0 (equation 'ij,jk->ik', operands float32 [2, 3] on cpu, float32 [3, 4] on cuda:0)");
 }
