@@ -140,6 +140,29 @@ def elementwise_rows(sizes, repeats, budget):
     return rows
 
 
+# Reductions along one dim of 10^6 float32 laid out three ways: long rows, short rows
+# (per-row overhead dominates), and the reduced dim outside the kept one.
+REDUCE_SHAPES = ((1000, 1000), (100_000, 10), (10, 100_000))
+REDUCE_OPS = {
+    "sum(1)": {"tb": "a.sum(1)", "numpy": "x.sum(1)", "torch": "ta.sum(1)"},
+    "amax(1)": {"tb": "a.amax(1)", "numpy": "x.max(1)", "torch": "ta.amax(1)"},
+    "max(1) with indices": {"tb": "a.max(1)", "numpy": "(x.max(1), x.argmax(1))", "torch": "ta.max(1)"},
+    "sum(0)": {"tb": "a.sum(0)", "numpy": "x.sum(0)", "torch": "ta.sum(0)"},
+    "amax(0)": {"tb": "a.amax(0)", "numpy": "x.max(0)", "torch": "ta.amax(0)"},
+    "amax()": {"tb": "a.amax()", "numpy": "x.max()", "torch": "ta.amax()"},
+}
+
+
+def reduce_rows(repeats, budget):
+    rows = []
+    for shape in REDUCE_SHAPES:
+        x = np.random.default_rng(7).random(shape, dtype=np.float32)
+        env = dict(np=np, tb=tb, torch=torch, x=x, a=tb.from_numpy(x), ta=torch.from_numpy(x))
+        for op, stmts in REDUCE_OPS.items():
+            rows.append((op, shape, best_times(stmts, env, repeats, budget)))
+    return rows
+
+
 def bandwidth_rows(sizes, repeats, budget):
     """GB/s of memcpy (np.copyto) and of add into a preallocated output, per size."""
     rows = []
@@ -228,6 +251,15 @@ def main() -> None:
     print("|---|---:|---|---|---:|---:|---:|---:|---:|")
     for op, n, layout, mode, t in elementwise_rows(sizes, repeats, budget):
         print(f"| {op} | {n:,} | {layout} | {mode} | {fmt_us(t['tb'])} | {fmt_us(t['numpy'])} | "
+              f"{fmt_us(t['torch'])} | {ratio(t['numpy'], t['tb'])} | {ratio(t['torch'], t['tb'])} |")
+    print()
+
+    print("### Reductions along a dim, 10^6 float32 (µs per call)")
+    print()
+    print("| op | shape | tensorbridge | NumPy | PyTorch | NumPy / tb | PyTorch / tb |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for op, shape, t in reduce_rows(repeats, budget):
+        print(f"| {op} | {shape[0]:,} x {shape[1]:,} | {fmt_us(t['tb'])} | {fmt_us(t['numpy'])} | "
               f"{fmt_us(t['torch'])} | {ratio(t['numpy'], t['tb'])} | {ratio(t['torch'], t['tb'])} |")
     print()
 
