@@ -269,6 +269,14 @@ void bind_join_ops(py::module_& m, TensorClass& cls) {
       "As repeat, with fewer dims than the tensor meaning leading ones of 1.");
 }
 
+// What torch.unique returns: the values alone, or a tuple with the inverse and/or the counts
+// that were asked for, in that order.
+py::object unique_return(const UniqueResult& r, bool return_inverse, bool return_counts) {
+  if (!return_inverse && !return_counts) return py::cast(r.values);
+  if (return_inverse && return_counts) return py::make_tuple(r.values, r.inverse, r.counts);
+  return py::make_tuple(r.values, return_inverse ? r.inverse : r.counts);
+}
+
 void bind_sort_ops(py::module_& m, TensorClass& cls) {
   def_function_and_method(
       m, cls, "sort", "input",
@@ -292,6 +300,30 @@ void bind_sort_ops(py::module_& m, TensorClass& cls) {
       },
       "(values, indices) of the k largest (or smallest) elements along dim.", py::arg("k"),
       py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
+  def_function_and_method(
+      m, cls, "unique", "input",
+      [](const TensorBase& x, bool sorted, bool return_inverse, bool return_counts,
+         std::optional<int64_t> dim) {
+        return unique_return(::tensorbridge::unique(x, sorted, return_inverse, return_counts, dim),
+                             return_inverse, return_counts);
+      },
+      "The distinct elements of input (flattened; with dim, the distinct slices along dim), "
+      "ascending, NaN last and each NaN distinct; with return_inverse and return_counts also the "
+      "index of each element's value and the count of each value. Always sorted, whatever "
+      "sorted says (as torch's CPU unique).",
+      py::arg("sorted") = true, py::arg("return_inverse") = false,
+      py::arg("return_counts") = false, py::arg("dim") = py::none());
+  def_function_and_method(
+      m, cls, "unique_consecutive", "input",
+      [](const TensorBase& x, bool return_inverse, bool return_counts, std::optional<int64_t> dim) {
+        return unique_return(
+            ::tensorbridge::unique_consecutive(x, return_inverse, return_counts, dim),
+            return_inverse, return_counts);
+      },
+      "input with each run of consecutive equal elements (slices along dim) collapsed to one; "
+      "with return_inverse and return_counts also each element's run and each run's length.",
+      py::arg("return_inverse") = false, py::arg("return_counts") = false,
+      py::arg("dim") = py::none());
 }
 
 // ---- random ------------------------------------------------------------------------------------

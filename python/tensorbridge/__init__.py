@@ -198,6 +198,8 @@ from ._C import (
     tile,
     topk,
     unbind,
+    unique,
+    unique_consecutive,
     var,
 )
 # Complex numbers (ops_complex.cpp). Like torch, complex shadows Python's here.
@@ -432,6 +434,8 @@ __all__ += [
     "tile",
     "topk",
     "unbind",
+    "unique",
+    "unique_consecutive",
     "var",
 ]
 

@@ -4,7 +4,8 @@
 // patterns (NaNs, infinities, denormals of every kind), many ties, every dim, transposed,
 // strided, flipped, broadcast and offset inputs, empty and 0-d tensors, k = 0 and k = n,
 // rows sorted in one pass (row number packed above the key) and in two (64-bit keys), one
-// long row; autograd through sort, topk and repeat on the device; and the errors. Skips
+// long row; autograd through sort, topk and repeat on the device; unique and
+// unique_consecutive (compositions of device ops) against the CPU; and the errors. Skips
 // without a GPU. The key ordering itself is also checked on the host, without a GPU, by
 // tests/ops/test_sort_keys.cpp.
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -310,6 +312,65 @@ TEST(CudaRandperm, TheCpuPermutationForTheSameGeneratorState) {
   }
   EXPECT_NE(error_of<tb::ValueError>([] { tb::randperm(300, DType::Int8, kGpu); }).find("randperm"),
             std::string::npos);
+}
+
+// ---- unique -----------------------------------------------------------------------------------
+// unique and unique_consecutive are compositions of device ops (ops/unique.hpp); the GPU gives
+// the CPU's bytes, NaN payloads and the first of -0.0/0.0 included (both sorts are stable).
+
+namespace cuda_sort_test {
+
+void expect_same_unique(const tb::UniqueResult& gpu, const tb::UniqueResult& cpu,
+                        const std::string& what) {
+  expect_same_bytes(gpu.values, cpu.values, what + " (values)");
+  expect_same_bytes(gpu.inverse, cpu.inverse, what + " (inverse)");
+  expect_same_bytes(gpu.counts, cpu.counts, what + " (counts)");
+}
+
+void check_unique_everywhere(const TensorBase& x, const std::string& what) {
+  const TensorBase g = x.cuda(0);
+  for (int64_t dim = -1; dim < x.dim(); ++dim) {
+    const std::optional<int64_t> at = dim < 0 ? std::nullopt : std::optional<int64_t>(dim);
+    const std::string where = what + " dim " + (dim < 0 ? "none" : std::to_string(dim));
+    expect_same_unique(tb::unique(g, true, true, true, at), tb::unique(x, true, true, true, at),
+                       where);
+    expect_same_unique(tb::unique_consecutive(g, true, true, at),
+                       tb::unique_consecutive(x, true, true, at), where + " consecutive");
+  }
+}
+
+}  // namespace cuda_sort_test
+
+TEST(CudaUnique, EveryDtypeFlatAndAlongEachDimMatchesTheCpu) {
+  TB_REQUIRE_GPU();
+  for (DType d : kSortable) {
+    const std::string name(tb::dtype_name(d));
+    check_unique_everywhere(random_bits({6, 5}, d, 7), name + " random bits");
+    check_unique_everywhere(tied_values({7, 3, 2}, d, 8), name + " ties");
+  }
+  for (DType d : {DType::Float16, DType::BFloat16, DType::Float32, DType::Float64}) {
+    check_unique_everywhere(float_edges(d).reshape({4, 8}), std::string(tb::dtype_name(d)) + " edges");
+  }
+}
+
+TEST(CudaUnique, StridedEmptyZeroDimAndErrors) {
+  TB_REQUIRE_GPU();
+  const TensorBase b = tied_values({6, 8}, DType::Int32, 9);
+  check_unique_everywhere(b.t(), "transposed");
+  check_unique_everywhere(b.flip({0, 1}), "flipped");
+  check_unique_everywhere(b.slice(1, 1, 8, 3), "step 3");
+  for (const Shape& s : {Shape{}, Shape{0}, Shape{0, 4}}) {
+    const TensorBase x = tb::ones(s, DType::Float32);
+    expect_same_unique(tb::unique(x.cuda(0), true, true, true), tb::unique(x, true, true, true),
+                       "shape " + tb::shape_str(s));
+  }
+  const TensorBase e = tb::ones({0, 4}, DType::Float32);
+  expect_same_unique(tb::unique_consecutive(e.cuda(0), true, true, 0),
+                     tb::unique_consecutive(e, true, true, 0), "empty rows");
+  const std::string msg = error_of<tb::TypeError>(
+      [] { tb::unique(tb::zeros({2, 3}, DType::Complex64).cuda(0)); });
+  EXPECT_NE(msg.find("unique: not implemented for dtype complex64"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("cuda:0"), std::string::npos) << msg;
 }
 
 // ---- errors ----------------------------------------------------------------------------------

@@ -1,15 +1,19 @@
-// Joining (cat, stack), splitting (split, chunk, unbind: views), repeating (repeat, tile)
-// and sorting (sort, argsort, topk). Expected values are worked out by hand; the NumPy or
-// PyTorch call that gives them is in the comment next to each.
+// Joining (cat, stack), splitting (split, chunk, unbind: views), repeating (repeat, tile),
+// sorting (sort, argsort, topk) and unique/unique_consecutive. Expected values are worked out
+// by hand; the NumPy or PyTorch call that gives them is in the comment next to each.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "emulated_device.hpp"
 #include "tensorbridge/tensorbridge.hpp"
 #include "test_ops_util.hpp"
 
@@ -238,4 +242,358 @@ TEST(TopK, LargestSmallestAndNaN) {
   EXPECT_EQ(m.topk(0).first.shape(), (tb::Shape{3, 0}));
   expect_error<tb::ValueError>([&] { m.topk(3); },
                                "topk: k (3) is out of range for dimension 1 with size 2");
+}
+
+// ---- unique / unique_consecutive -----------------------------------------------------------
+
+TEST(Unique, FlatSortedWithNaNAndSignedZero) {
+  // torch.unique(torch.tensor([3., nan, 1., nan, -0., 0., 1.]), return_inverse=True,
+  // return_counts=True) -> ([-0., 1., 3., nan, nan], [2, 3, 1, 4, 0, 0, 1], [2, 2, 1, 1, 1]):
+  // each NaN is its own value, sorted last; -0.0 and 0.0 are one value, the first kept.
+  const auto x = tb::tensor<double>({3.0, kNaN, 1.0, kNaN, -0.0, 0.0, 1.0});
+  const tb::UniqueResult r = tb::unique(x, true, true, true);
+  const auto v = vec<double>(r.values);
+  ASSERT_EQ(v.size(), 5u);
+  EXPECT_EQ(v[0], 0.0);
+  EXPECT_TRUE(std::signbit(v[0]));
+  EXPECT_EQ(v[1], 1.0);
+  EXPECT_EQ(v[2], 3.0);
+  EXPECT_TRUE(std::isnan(v[3]) && std::isnan(v[4]));
+  EXPECT_EQ(r.inverse.dtype(), DType::Int64);
+  EXPECT_EQ(vec(r.inverse), (std::vector<int64_t>{2, 3, 1, 4, 0, 0, 1}));
+  EXPECT_EQ(r.counts.dtype(), DType::Int64);
+  EXPECT_EQ(vec(r.counts), (std::vector<int64_t>{2, 2, 1, 1, 1}));
+  // What was not asked for stays undefined; the method form is the same call.
+  const tb::UniqueResult plain = x.unique();
+  EXPECT_EQ(vec<double>(plain.values)[2], 3.0);
+  EXPECT_FALSE(plain.inverse.defined());
+  EXPECT_FALSE(plain.counts.defined());
+  EXPECT_FALSE(tb::unique(x, true, false, true).inverse.defined());
+  // unique([0., -0.]) keeps 0. (the first occurrence).
+  EXPECT_FALSE(std::signbit(tb::unique(tb::tensor<float>({0.0f, -0.0f})).values.item<float>()));
+}
+
+TEST(Unique, ConsecutiveRunsInInputOrder) {
+  // torch.unique_consecutive(torch.tensor([3., nan, 1., nan, -0., 0., 1.]), True, True)
+  // -> ([3., nan, 1., nan, -0., 1.], [0, 1, 2, 3, 4, 4, 5], [1, 1, 1, 1, 2, 1])
+  const auto x = tb::tensor<double>({3.0, kNaN, 1.0, kNaN, -0.0, 0.0, 1.0});
+  const tb::UniqueResult r = tb::unique_consecutive(x, true, true);
+  const auto v = vec<double>(r.values);
+  ASSERT_EQ(v.size(), 6u);
+  EXPECT_EQ(v[0], 3.0);
+  EXPECT_TRUE(std::isnan(v[1]) && std::isnan(v[3]));
+  EXPECT_TRUE(std::signbit(v[4]));
+  EXPECT_EQ(v[5], 1.0);
+  EXPECT_EQ(vec(r.inverse), (std::vector<int64_t>{0, 1, 2, 3, 4, 4, 5}));
+  EXPECT_EQ(vec(r.counts), (std::vector<int64_t>{1, 1, 1, 1, 2, 1}));
+  // The inverse has the input's shape: [[1, 1], [2, 1]] -> values [1, 2, 1], [[0, 0], [1, 2]].
+  const tb::UniqueResult m = tb::tensor<int32_t>({{1, 1}, {2, 1}}).unique_consecutive(true);
+  EXPECT_EQ(vec<int32_t>(m.values), (std::vector<int32_t>{1, 2, 1}));
+  EXPECT_EQ(m.inverse.shape(), (tb::Shape{2, 2}));
+  EXPECT_EQ(vec(m.inverse), (std::vector<int64_t>{0, 0, 1, 2}));
+}
+
+TEST(Unique, SlicesAlongADim) {
+  const auto x = tb::tensor<int64_t>({{1, 3}, {1, 2}, {0, 2}, {1, 2}});
+  // torch.unique(x, dim=0, return_inverse=True, return_counts=True)
+  // -> ([[0, 2], [1, 2], [1, 3]], [2, 1, 0, 1], [1, 2, 1])
+  const tb::UniqueResult rows = tb::unique(x, true, true, true, 0);
+  EXPECT_EQ(rows.values.shape(), (tb::Shape{3, 2}));
+  EXPECT_EQ(vec(rows.values), (std::vector<int64_t>{0, 2, 1, 2, 1, 3}));
+  EXPECT_EQ(vec(rows.inverse), (std::vector<int64_t>{2, 1, 0, 1}));
+  EXPECT_EQ(vec(rows.counts), (std::vector<int64_t>{1, 2, 1}));
+  // dim=1 (and -1): the columns [1, 1, 0, 1] < [3, 2, 2, 2] are distinct and in order.
+  for (int64_t d : {1, -1}) {
+    const tb::UniqueResult cols = tb::unique(x, true, true, true, d);
+    EXPECT_EQ(vec(cols.values), vec(x));
+    EXPECT_EQ(vec(cols.inverse), (std::vector<int64_t>{0, 1}));
+    EXPECT_EQ(vec(cols.counts), (std::vector<int64_t>{1, 1}));
+  }
+  // The middle dim of a 3-D tensor: slices x[:, j, :] = [[1, 0], [2, 2]], [[0, 1], [2, 2]],
+  // [[1, 0], [2, 2]] -> values[:, 0, :] = [[0, 1], [2, 2]], values[:, 1, :] = [[1, 0], [2, 2]].
+  const auto t = tb::tensor<float>({{{1, 0}, {0, 1}, {1, 0}}, {{2, 2}, {2, 2}, {2, 2}}});
+  const tb::UniqueResult mid = tb::unique(t, true, true, true, 1);
+  EXPECT_EQ(mid.values.shape(), (tb::Shape{2, 2, 2}));
+  EXPECT_TRUE(mid.values.is_contiguous());
+  EXPECT_EQ(vec<float>(mid.values), (std::vector<float>{0, 1, 1, 0, 2, 2, 2, 2}));
+  EXPECT_EQ(vec(mid.inverse), (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_EQ(vec(mid.counts), (std::vector<int64_t>{1, 2}));
+  // Rows holding NaN are all distinct and sort after equal prefixes:
+  // torch.unique(torch.tensor([[1., nan], [1., nan], [0., 2.]]), dim=0, return_inverse=True)
+  // -> ([[0., 2.], [1., nan], [1., nan]], [1, 2, 0])
+  const auto n = tb::tensor<double>({{1.0, kNaN}, {1.0, kNaN}, {0.0, 2.0}});
+  const tb::UniqueResult nr = n.unique(true, true, false, 0);
+  EXPECT_EQ(nr.values.shape(), (tb::Shape{3, 2}));
+  EXPECT_EQ(vec<double>(nr.values)[1], 2.0);
+  EXPECT_TRUE(std::isnan(vec<double>(nr.values)[5]));
+  EXPECT_EQ(vec(nr.inverse), (std::vector<int64_t>{1, 2, 0}));
+  // Slices of one element: torch.unique(torch.tensor([[3], [1], [3]]), dim=0,
+  // return_inverse=True, return_counts=True) -> ([[1], [3]], [1, 0, 1], [1, 2]); 1-D likewise.
+  const tb::UniqueResult one = tb::unique(tb::tensor<int64_t>({{3}, {1}, {3}}), true, true, true, 0);
+  EXPECT_EQ(one.values.shape(), (tb::Shape{2, 1}));
+  EXPECT_EQ(vec(one.values), (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(vec(one.inverse), (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_EQ(vec(one.counts), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(vec(tb::unique(tb::tensor<int64_t>({3, 1, 3}), true, true, false, 0).inverse),
+            (std::vector<int64_t>{1, 0, 1}));
+  // torch.unique_consecutive(torch.tensor([[1, 3], [1, 3], [0, 2], [1, 3]]), True, True, dim=0)
+  // -> ([[1, 3], [0, 2], [1, 3]], [0, 0, 1, 2], [2, 1, 1])
+  const tb::UniqueResult c = tb::unique_consecutive(
+      tb::tensor<int64_t>({{1, 3}, {1, 3}, {0, 2}, {1, 3}}), true, true, 0);
+  EXPECT_EQ(vec(c.values), (std::vector<int64_t>{1, 3, 0, 2, 1, 3}));
+  EXPECT_EQ(vec(c.inverse), (std::vector<int64_t>{0, 0, 1, 2}));
+  EXPECT_EQ(vec(c.counts), (std::vector<int64_t>{2, 1, 1}));
+}
+
+TEST(Unique, EveryRealDtypeAndStridedInputs) {
+  // torch.unique(torch.tensor([2, 0, 2, 1], dtype=d), return_counts=True) -> ([0, 1, 2], [1, 1, 2])
+  for (DType d : {DType::Int8, DType::UInt8, DType::Int16, DType::UInt16, DType::Int32,
+                  DType::UInt32, DType::Int64, DType::UInt64, DType::Float16, DType::BFloat16,
+                  DType::Float32, DType::Float64}) {
+    const tb::UniqueResult r = tb::unique(tb::tensor<int64_t>({2, 0, 2, 1}).to(d), true, true, true);
+    EXPECT_EQ(r.values.dtype(), d);
+    EXPECT_EQ(vec<double>(r.values.to(DType::Float64)), (std::vector<double>{0, 1, 2})) << d;
+    EXPECT_EQ(vec(r.inverse), (std::vector<int64_t>{2, 0, 2, 1})) << d;
+    EXPECT_EQ(vec(r.counts), (std::vector<int64_t>{1, 1, 2})) << d;
+  }
+  const tb::UniqueResult b = tb::unique(tb::tensor<bool>({true, false, true, true}), true, false, true);
+  EXPECT_EQ(b.values.dtype(), DType::Bool);
+  EXPECT_EQ(vec(b.values.to(DType::Int64)), (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(vec(b.counts), (std::vector<int64_t>{1, 3}));
+  // A transposed input flattens in its logical (row-major) order: m.t() = [[3, 1, 2], [1, 2, 0]].
+  const auto m = tb::tensor<int64_t>({{3, 1}, {1, 2}, {2, 0}});
+  const tb::UniqueResult t = tb::unique(m.t(), true, true);
+  EXPECT_EQ(vec(t.values), (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(t.inverse.shape(), (tb::Shape{2, 3}));
+  EXPECT_EQ(vec(t.inverse), (std::vector<int64_t>{3, 1, 2, 1, 2, 0}));
+  // Negative strides: flip(0) = [[2, 0], [1, 2], [3, 1]]; as rows, [[1, 2], [2, 0], [3, 1]].
+  const tb::UniqueResult f = tb::unique_consecutive(m.flip({0}), true);
+  EXPECT_EQ(vec(f.values), (std::vector<int64_t>{2, 0, 1, 2, 3, 1}));
+  const tb::UniqueResult fr = tb::unique(m.flip({0}), true, true, false, 0);
+  EXPECT_EQ(vec(fr.values), (std::vector<int64_t>{1, 2, 2, 0, 3, 1}));
+  EXPECT_EQ(vec(fr.inverse), (std::vector<int64_t>{1, 0, 2}));
+}
+
+TEST(Unique, EmptyAndZeroDim) {
+  // torch.unique(torch.tensor(5.), return_inverse=True, return_counts=True)
+  // -> ([5.], tensor(0), [1])
+  for (bool consecutive : {false, true}) {
+    const auto s = tb::scalar_tensor(5.0);
+    const tb::UniqueResult r =
+        consecutive ? tb::unique_consecutive(s, true, true) : tb::unique(s, true, true, true);
+    EXPECT_EQ(r.values.shape(), (tb::Shape{1}));
+    EXPECT_EQ(r.inverse.shape(), (tb::Shape{}));
+    EXPECT_EQ(r.inverse.item<int64_t>(), 0);
+    EXPECT_EQ(vec(r.counts), (std::vector<int64_t>{1}));
+  }
+  // torch.unique(torch.empty(0, 3), return_inverse=True, return_counts=True)
+  // -> (shape [0], shape [0, 3], shape [0]); with dim=0: values of shape [0, 3].
+  const tb::UniqueResult e = tb::unique(tb::empty({0, 3}), true, true, true);
+  EXPECT_EQ(e.values.shape(), (tb::Shape{0}));
+  EXPECT_EQ(e.values.dtype(), DType::Float32);
+  EXPECT_EQ(e.inverse.shape(), (tb::Shape{0, 3}));
+  EXPECT_EQ(e.counts.shape(), (tb::Shape{0}));
+  const tb::UniqueResult e0 = tb::unique_consecutive(tb::empty({0, 3}), true, true, 0);
+  EXPECT_EQ(e0.values.shape(), (tb::Shape{0, 3}));
+  EXPECT_EQ(e0.inverse.shape(), (tb::Shape{0}));
+  EXPECT_EQ(e0.counts.shape(), (tb::Shape{0}));
+  EXPECT_EQ(tb::unique(tb::empty({3, 0}), true, false, false, 1).values.shape(), (tb::Shape{3, 0}));
+}
+
+TEST(Unique, BadInputs) {
+  expect_error<tb::TypeError>([] { tb::unique(tb::zeros({2}, DType::Complex64)); },
+                              "unique: not implemented for dtype complex64");
+  expect_error<tb::TypeError>(
+      [] { tb::unique_consecutive(tb::zeros({2}, DType::Complex128)); },
+      "unique_consecutive: not implemented for dtype complex128");
+  expect_error<tb::IndexError>(
+      [] { tb::unique(tb::scalar_tensor(1.0), true, false, false, 0); },
+      "unique: dimension specified as 0 but the tensor has no dimensions (shape [], dtype "
+      "float64, device cpu)");
+  expect_error<tb::IndexError>(
+      [] { tb::unique_consecutive(tb::zeros({2, 3}), false, false, 2); },
+      "unique_consecutive: dimension out of range (expected to be in range of [-2, 1], but got "
+      "2) for a tensor of shape [2, 3], dtype float32, device cpu");
+  // torch: "Number of zero sized dimensions is more than one" and "There are 0 sized
+  // dimensions, and they aren't selected".
+  expect_error<tb::ValueError>([] { tb::unique(tb::zeros({0, 0}), true, false, false, 0); },
+                               "unique: cannot be applied to a tensor with more than one "
+                               "zero-size dimension (shape [0, 0]");
+  expect_error<tb::ValueError>(
+      [] { tb::unique_consecutive(tb::zeros({3, 0}), false, false, 0); },
+      "unique_consecutive: cannot be applied along dimension 0 of size 3 when another "
+      "dimension has size 0 (shape [3, 0], dtype float32, device cpu)");
+}
+
+TEST(Unique, OutputsNeverRequireGrad) {
+  const auto x = tb::tensor<double>({{2.0, 1.0}, {2.0, 1.0}});
+  x.requires_grad_();
+  for (const tb::UniqueResult& r :
+       {tb::unique(x, true, true, true), tb::unique(x.t(), true, true, true, 1),
+        tb::unique_consecutive(x, true, true, 0)}) {
+    EXPECT_FALSE(r.values.requires_grad());
+    EXPECT_FALSE(r.inverse.requires_grad());
+    EXPECT_FALSE(r.counts.requires_grad());
+  }
+  EXPECT_EQ(vec<double>(tb::unique(x).values), (std::vector<double>{1.0, 2.0}));
+}
+
+// ---- unique on an emulated device -----------------------------------------------------------
+// unique is composed of device-generic ops, so on a device it must reach only kernels that the
+// CUDA table has. Here "cuda:0" tensors live in host memory and each kernel runs the CPU op on
+// a CPU view of the same memory: results must equal the CPU's, and the host must see the data
+// once (nonzero's read-back).
+
+namespace {
+
+// The same memory as a CPU tensor (the emulated device's memory is host memory).
+TensorBase unique_emu_host(const TensorBase& t) {
+  if (t.device().is_cpu()) return t;
+  std::shared_ptr<tb::Storage> storage = t.storage();
+  auto host = tb::Storage::from_foreign(storage->data(), storage->nbytes(), tb::Device::cpu(),
+                                        [storage] {});
+  return TensorBase(std::make_shared<tb::TensorImpl>(host, t.storage_offset(), t.shape(),
+                                                     t.strides(), t.dtype()));
+}
+
+int unique_emu_reads_back = 0;  // copies from the device to the host
+
+void unique_emu_copy(const TensorBase& dst, const TensorBase& src, bool) {
+  if (dst.device().is_cpu() && !src.device().is_cpu()) ++unique_emu_reads_back;
+  unique_emu_host(dst).copy_(unique_emu_host(src));
+}
+void unique_emu_fill(const TensorBase& dst, const tb::Scalar& value) {
+  unique_emu_host(dst).fill_(value);
+}
+void unique_emu_binary(const char* op, const TensorBase& out, const TensorBase* a,
+                       const tb::Scalar& sa, const TensorBase* b, const tb::Scalar& sb,
+                       const tb::Scalar& alpha) {
+  const TensorBase o = unique_emu_host(out);
+  const TensorBase ha = a ? unique_emu_host(*a) : TensorBase(), hb = b ? unique_emu_host(*b) : TensorBase();
+  const tb::ops::Operand x = a ? tb::ops::Operand(ha) : tb::ops::Operand(sa);
+  const tb::ops::Operand y = b ? tb::ops::Operand(hb) : tb::ops::Operand(sb);
+  const std::string name = op;
+  if (name == "ne") {
+    tb::ops::ne_out(o, x, y);
+  } else if (name == "eq") {
+    tb::ops::eq_out(o, x, y);
+  } else if (name == "sub") {
+    tb::ops::sub_out(o, x, y, alpha);
+  } else {
+    throw std::logic_error("emulated device: no binary kernel " + name);
+  }
+}
+void unique_emu_reduce(const char* op, const TensorBase& out, const TensorBase& x) {
+  if (std::string(op) != "sum") throw std::logic_error(std::string("emulated device: no reduce ") + op);
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    if (out.shape()[d] == 1 && x.shape()[d] != 1) dims.push_back(d);
+  }
+  unique_emu_host(out).copy_(tb::ops::sum(unique_emu_host(x), dims, true));
+}
+void unique_emu_sort(const char*, const TensorBase& values, const TensorBase& indices,
+                     const TensorBase& x, bool descending) {
+  const auto [v, i] = tb::ops::sort(unique_emu_host(x), -1, descending, true);
+  unique_emu_host(values).copy_(v);
+  unique_emu_host(indices).copy_(i);
+}
+void unique_emu_gather(const char*, const TensorBase& out, const TensorBase& self, int64_t dim,
+                       const TensorBase& index) {
+  unique_emu_host(out).copy_(tb::ops::gather(unique_emu_host(self), dim, unique_emu_host(index)));
+}
+void unique_emu_scatter(const char*, bool add, const TensorBase& self, int64_t dim,
+                        const TensorBase& index, const TensorBase* src, const tb::Scalar& value) {
+  const TensorBase h = unique_emu_host(self), i = unique_emu_host(index);
+  if (src == nullptr) {
+    tb::ops::scatter_(h, dim, i, value);
+  } else if (add) {
+    tb::ops::scatter_add_(h, dim, i, unique_emu_host(*src));
+  } else {
+    tb::ops::scatter_(h, dim, i, unique_emu_host(*src));
+  }
+}
+void unique_emu_scan(const char* op, const TensorBase& out, const TensorBase& x, int64_t dim) {
+  if (std::string(op) != "cumsum") throw std::logic_error(std::string("emulated device: no scan ") + op);
+  unique_emu_host(out).copy_(tb::ops::cumsum(unique_emu_host(x), dim));
+}
+
+class UniqueEmulatedDevice {
+ public:
+  UniqueEmulatedDevice() { unique_emu_reads_back = 0; }
+
+ private:
+  static tb::detail::DeviceHooks make_hooks() {
+    tb::detail::DeviceHooks h{};
+    h.allocate = &tbtest::emulated_device_memory;
+    h.copy = &unique_emu_copy;
+    h.fill = &unique_emu_fill;
+    h.current_device = [] { return 0; };
+    return h;
+  }
+  static tb::ops::DeviceKernels make_kernels() {
+    tb::ops::DeviceKernels k{};
+    k.binary = &unique_emu_binary;
+    k.reduce = &unique_emu_reduce;
+    k.sort = &unique_emu_sort;
+    k.check_indices = [](const char*, const TensorBase&, int64_t, int64_t, bool) {};
+    k.gather = &unique_emu_gather;
+    k.scatter = &unique_emu_scatter;
+    k.scan = &unique_emu_scan;
+    return k;
+  }
+  static inline const tb::detail::DeviceHooks kHooks = make_hooks();
+  static inline const tb::ops::DeviceKernels kKernels = make_kernels();
+  tbtest::ScopedDeviceTables tables_{kHooks, kKernels};
+};
+
+// Same values (NaN where NaN), shape and dtype.
+void expect_same_tensor(const TensorBase& device, const TensorBase& cpu, const char* what) {
+  ASSERT_EQ(device.defined(), cpu.defined()) << what;
+  if (!cpu.defined()) return;
+  EXPECT_EQ(device.device(), tb::Device::cuda(0)) << what;
+  EXPECT_EQ(device.shape(), cpu.shape()) << what;
+  EXPECT_EQ(device.dtype(), cpu.dtype()) << what;
+  const auto d = vec<double>(unique_emu_host(device).to(DType::Float64));
+  const auto c = vec<double>(cpu.to(DType::Float64));
+  ASSERT_EQ(d.size(), c.size()) << what;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    EXPECT_TRUE(d[i] == c[i] || (std::isnan(d[i]) && std::isnan(c[i])))
+        << what << " element " << i << ": " << d[i] << " vs " << c[i];
+  }
+}
+
+}  // namespace
+
+TEST(Unique, RunsOnDeviceKernelsWithOneReadBack) {
+  UniqueEmulatedDevice emulated;
+  const tb::Device gpu = tb::Device::cuda(0);
+  // [[2, nan, 2], [-0., 1, 0.], [2, nan, 2], [1, 1, 0]], transposed on the device.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const auto cpu = tb::tensor<float>({{2, nan, 2}, {-0.0f, 1, 0}, {2, nan, 2}, {1, 1, 0}});
+  const TensorBase x = cpu.to(gpu).t();
+  const TensorBase xc = cpu.t();
+  struct Case {
+    const char* what;
+    bool consecutive;
+    std::optional<int64_t> dim;
+  };
+  for (const Case& c : {Case{"flat", false, std::nullopt}, Case{"dim 0", false, 0},
+                        Case{"dim 1", false, 1}, Case{"consecutive", true, std::nullopt},
+                        Case{"consecutive dim 1", true, 1}}) {
+    unique_emu_reads_back = 0;
+    const tb::UniqueResult d = c.consecutive ? tb::unique_consecutive(x, true, true, c.dim)
+                                             : tb::unique(x, true, true, true, c.dim);
+    EXPECT_EQ(unique_emu_reads_back, 1) << c.what;
+    const tb::UniqueResult h = c.consecutive ? tb::unique_consecutive(xc, true, true, c.dim)
+                                             : tb::unique(xc, true, true, true, c.dim);
+    expect_same_tensor(d.values, h.values, c.what);
+    expect_same_tensor(d.inverse, h.inverse, c.what);
+    expect_same_tensor(d.counts, h.counts, c.what);
+  }
+  // bool and int8 take the kernels' int32/int64 routes; the values only, here.
+  const TensorBase b = tb::tensor<bool>({true, false, true}).to(gpu);
+  expect_same_tensor(tb::unique(b).values, tb::tensor<bool>({false, true}), "bool");
+  const TensorBase i8 = tb::tensor<int64_t>({3, -1, 3}).to(DType::Int8).to(gpu);
+  expect_same_tensor(tb::unique(i8, true, false, true).counts, tb::tensor<int64_t>({1, 2}),
+                     "int8 counts");
 }

@@ -16,6 +16,7 @@
 #include "tensorbridge/ops/indexing.hpp"
 #include "tensorbridge/ops/join.hpp"
 #include "tensorbridge/ops/sort.hpp"
+#include "tensorbridge/ops/unique.hpp"
 
 namespace tensorbridge::autograd {
 
@@ -385,6 +386,19 @@ inline std::pair<TensorBase, TensorBase> topk(const TensorBase& self, int64_t k,
   return detail::record_by_indices(self, dim, std::move(r), "TopkBackward");
 }
 using ops::argsort;
+// unique is not differentiable (as in PyTorch, whose backward raises): it runs untracked, so
+// its outputs never require grad and its internal views and copies record nothing.
+inline UniqueResult unique(const TensorBase& self, bool sorted = true, bool return_inverse = false,
+                           bool return_counts = false, std::optional<int64_t> dim = std::nullopt) {
+  if (!needs_grad(self)) return ops::unique(self, sorted, return_inverse, return_counts, dim);
+  return untracked([&] { return ops::unique(self, sorted, return_inverse, return_counts, dim); });
+}
+inline UniqueResult unique_consecutive(const TensorBase& self, bool return_inverse = false,
+                                       bool return_counts = false,
+                                       std::optional<int64_t> dim = std::nullopt) {
+  if (!needs_grad(self)) return ops::unique_consecutive(self, return_inverse, return_counts, dim);
+  return untracked([&] { return ops::unique_consecutive(self, return_inverse, return_counts, dim); });
+}
 using ops::nonzero;
 using ops::nonzero_tuple;
 

@@ -28,6 +28,7 @@ class Node;  // autograd/node.hpp
 }
 class Generator;  // random numbers (ops/random.hpp)
 struct ValuesIndices;  // (values, indices) of max/min along a dim (ops/reduce.hpp)
+struct UniqueResult;   // (values, inverse, counts) of unique (ops/unique.hpp)
 
 class TensorBase {
  public:
@@ -316,6 +317,10 @@ class TensorBase {
   TensorBase argsort(int64_t dim = -1, bool descending = false, bool stable = false) const;
   std::pair<TensorBase, TensorBase> topk(int64_t k, int64_t dim = -1, bool largest = true,
                                          bool sorted = true) const;
+  UniqueResult unique(bool sorted = true, bool return_inverse = false, bool return_counts = false,
+                      std::optional<int64_t> dim = std::nullopt) const;
+  UniqueResult unique_consecutive(bool return_inverse = false, bool return_counts = false,
+                                  std::optional<int64_t> dim = std::nullopt) const;
   // random (ops/api_random.hpp); a null generator means the default one
   const TensorBase& uniform_(double from = 0.0, double to = 1.0, Generator* gen = nullptr) const;
   const TensorBase& normal_(double mean = 0.0, double std = 1.0, Generator* gen = nullptr) const;

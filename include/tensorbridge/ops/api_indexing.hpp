@@ -1,8 +1,8 @@
 #pragma once
 // The public indexing, joining and sorting API: free functions tb::index_select, tb::cat,
-// tb::sort, ... and the TensorBase methods declared in core/tensor_base.hpp. Each is a
-// one-line forwarder to the raw compute in ops/indexing.hpp, ops/join.hpp and ops/sort.hpp,
-// so that autograd can later reroute it in one place.
+// tb::sort, tb::unique, ... and the TensorBase methods declared in core/tensor_base.hpp. Each
+// is a one-line forwarder to the raw compute in ops/indexing.hpp, ops/join.hpp, ops/sort.hpp
+// and ops/unique.hpp, so that autograd can later reroute it in one place.
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -12,6 +12,7 @@
 #include "tensorbridge/ops/indexing.hpp"
 #include "tensorbridge/ops/join.hpp"
 #include "tensorbridge/ops/sort.hpp"
+#include "tensorbridge/ops/unique.hpp"
 // The forwarders call autograd::, which records a graph only when an input requires grad.
 #include "tensorbridge/autograd/functions_index.hpp"
 
@@ -128,6 +129,18 @@ inline std::pair<TensorBase, TensorBase> topk(const TensorBase& self, int64_t k,
   return autograd::topk(self, k, dim, largest, sorted);
 }
 
+// ---- unique -----------------------------------------------------------------------------
+// values, and on request inverse and counts (undefined otherwise); see ops/unique.hpp.
+inline UniqueResult unique(const TensorBase& self, bool sorted = true, bool return_inverse = false,
+                           bool return_counts = false, std::optional<int64_t> dim = std::nullopt) {
+  return autograd::unique(self, sorted, return_inverse, return_counts, dim);
+}
+inline UniqueResult unique_consecutive(const TensorBase& self, bool return_inverse = false,
+                                       bool return_counts = false,
+                                       std::optional<int64_t> dim = std::nullopt) {
+  return autograd::unique_consecutive(self, return_inverse, return_counts, dim);
+}
+
 // ---- TensorBase methods -----------------------------------------------------------------
 inline TensorBase TensorBase::index_select(int64_t dim, const TensorBase& index) const {
   return ::tensorbridge::index_select(*this, dim, index);
@@ -223,6 +236,14 @@ inline TensorBase TensorBase::argsort(int64_t dim, bool descending, bool stable)
 inline std::pair<TensorBase, TensorBase> TensorBase::topk(int64_t k, int64_t dim, bool largest,
                                                           bool sorted) const {
   return ::tensorbridge::topk(*this, k, dim, largest, sorted);
+}
+inline UniqueResult TensorBase::unique(bool sorted, bool return_inverse, bool return_counts,
+                                       std::optional<int64_t> dim) const {
+  return ::tensorbridge::unique(*this, sorted, return_inverse, return_counts, dim);
+}
+inline UniqueResult TensorBase::unique_consecutive(bool return_inverse, bool return_counts,
+                                                   std::optional<int64_t> dim) const {
+  return ::tensorbridge::unique_consecutive(*this, return_inverse, return_counts, dim);
 }
 
 }  // namespace tensorbridge
