@@ -6,7 +6,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "tensorbridge/tensorbridge.hpp"
@@ -330,6 +332,65 @@ TEST(Binary, Where) {
   EXPECT_EQ(as_doubles<float>(w), (std::vector<double>{1, 1, 1, 0, 0, 0}));
   EXPECT_EQ(as_doubles<int32_t>(tb::where(cond.flip({0}), a.flip({0}), a)), (std::vector<double>{3, 2, 1}));
   tbtest::expect_throw_with<tb::TypeError>([&] { tb::where(a, a, a); }, {"where", "boolean", "int32"});
+}
+
+namespace {
+
+// out's every element is, byte for byte, a's where m is true and b's elsewhere (all three
+// broadcast to out's shape).
+void expect_selected(const tb::TensorBase& out, const tb::TensorBase& m, const tb::TensorBase& a,
+                     const tb::TensorBase& b, const std::string& what) {
+  const tb::Shape shape = out.shape();
+  const tb::TensorBase mc = m.expand(shape).contiguous(), ac = a.expand(shape).contiguous();
+  const tb::TensorBase bc = b.expand(shape).contiguous(), oc = out.contiguous();
+  const auto es = static_cast<std::size_t>(out.element_size());
+  const auto* mask = static_cast<const bool*>(mc.data_ptr());
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    const char* want = static_cast<const char*>(mask[i] ? ac.data_ptr() : bc.data_ptr()) + i * es;
+    ASSERT_EQ(std::memcmp(static_cast<const char*>(oc.data_ptr()) + i * es, want, es), 0)
+        << what << ", element " << i;
+  }
+}
+
+}  // namespace
+
+// where and masked_fill_ select without branches, with a vectorized path per layout
+// (contiguous, a 0-d operand, a condition constant along the row) and a strided fallback;
+// every element size, the 16-byte complex128 included.
+TEST(Binary, WhereAndMaskedFillSelectInEveryLayoutAndDtype) {
+  for (DType d : {DType::Bool, DType::Int8, DType::Int16, DType::Float16, DType::Float32,
+                  DType::Int64, DType::Float64, DType::Complex64, DType::Complex128}) {
+    tb::Generator gen(11);
+    const tb::TensorBase m = tb::gt(tb::rand({5, 37}, DType::Float32, &gen), 0.5);
+    const tb::TensorBase a = (tb::randn({5, 37}, DType::Float64, &gen) * 50.0).to(d);
+    const tb::TensorBase b = (tb::randn({37, 5}, DType::Float64, &gen) * 50.0).to(d).t();
+    const tb::TensorBase bc = b.contiguous();
+    const tb::TensorBase one = (tb::randn({}, DType::Float64, &gen) * 50.0).to(d);
+    const tb::TensorBase row_mask = m.slice(1, 0, 1);  // [5, 1]: constant along each row
+    const std::string name(tb::dtype_name(d));
+    expect_selected(tb::where(m, a, bc), m, a, bc, name + " contiguous");
+    expect_selected(tb::where(m, a, one), m, a, one, name + " b 0-d");
+    expect_selected(tb::where(m, one, bc), m, one, bc, name + " a 0-d");
+    expect_selected(tb::where(row_mask, a, bc), row_mask, a, bc, name + " mask per row");
+    expect_selected(tb::where(m, a, b), m, a, b, name + " b transposed");
+    expect_selected(tb::where(m.t(), a.t(), b.t()), m.t(), a.t(), b.t(), name + " all transposed");
+    // masked_fill_: contiguous, strided self, a broadcast mask.
+    const tb::TensorBase fill = tb::full({}, 7, d);
+    for (const tb::TensorBase& self : {a.clone(), b.contiguous().t().contiguous().t()}) {
+      for (const tb::TensorBase& mask : {m, row_mask}) {
+        const tb::TensorBase before = self.clone();
+        tb::masked_fill_(self, mask, tb::Scalar(7));
+        expect_selected(self, mask, fill, before, name + " masked_fill_");
+        self.copy_(before);
+      }
+    }
+  }
+  // A bool tensor filled where it is itself true: each element reads its mask first.
+  tb::TensorBase flags = tb::gt(tb::rand({300}), 0.5);
+  const tb::TensorBase was = flags.clone();
+  tb::masked_fill_(flags, flags, tb::Scalar(false));
+  EXPECT_FALSE(tb::any(flags).item<bool>());
+  EXPECT_TRUE(tb::any(was).item<bool>());
 }
 
 TEST(Binary, RefusedDTypesNameTheOp) {

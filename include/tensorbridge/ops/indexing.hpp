@@ -24,6 +24,7 @@
 #include "tensorbridge/core/factory.hpp"
 #include "tensorbridge/core/strided_loop.hpp"
 #include "tensorbridge/core/tensor_base.hpp"
+#include "tensorbridge/kernels/cpu/elementwise.hpp"
 #include "tensorbridge/kernels/cpu/ordered_loop.hpp"
 #include "tensorbridge/ops/binary.hpp"
 #include "tensorbridge/ops/device_dispatch.hpp"
@@ -444,17 +445,10 @@ inline const TensorBase& masked_fill_(const TensorBase& self, const TensorBase& 
   const std::vector<int64_t> self_bs = self.byte_strides(), mask_bs = m.byte_strides();
   visit_dtype(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T v = value.to<T>();
     strided_loop<2>(self.shape(),
                     {static_cast<char*>(self.data_ptr()), static_cast<char*>(m.data_ptr())},
                     {self_bs.data(), mask_bs.data()},
-                    [v](std::array<char*, 2> p, std::array<int64_t, 2> s, int64_t n) {
-                      for (int64_t i = 0; i < n; ++i) {
-                        if (*reinterpret_cast<const bool*>(p[1] + i * s[1])) {
-                          *reinterpret_cast<T*>(p[0] + i * s[0]) = v;
-                        }
-                      }
-                    });
+                    kernels::cpu::MaskedFillRow<T>{value.to<T>()});
   });
   self.bump_version();
   return self;
