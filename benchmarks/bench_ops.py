@@ -163,6 +163,25 @@ def reduce_rows(repeats, budget):
     return rows
 
 
+# Selection by a random (unpredictable) mask, 10^6 float32.
+SELECT_OPS = {
+    "where(m, a, b)": {"tb": "tb.where(m, a, b)", "numpy": "np.where(mx, x, y)", "torch": "torch.where(tm, ta, tb_)"},
+    "where(m, a, 0.0)": {"tb": "tb.where(m, a, 0.0)", "numpy": "np.where(mx, x, np.float32(0))",
+                         "torch": "torch.where(tm, ta, 0.0)"},
+    "masked_fill_(m, 0.0)": {"tb": "a.masked_fill_(m, 0.0)", "numpy": "np.putmask(x, mx, 0.0)",
+                             "torch": "ta.masked_fill_(tm, 0.0)"},
+}
+
+
+def select_rows(repeats, budget):
+    rng = np.random.default_rng(8)
+    x, y = rng.random((1000, 1000), dtype=np.float32), rng.random((1000, 1000), dtype=np.float32)
+    mx = rng.random((1000, 1000)) < 0.5
+    env = dict(np=np, tb=tb, torch=torch, x=x, y=y, mx=mx, a=tb.from_numpy(x), b=tb.from_numpy(y),
+               m=tb.from_numpy(mx), ta=torch.from_numpy(x), tb_=torch.from_numpy(y), tm=torch.from_numpy(mx))
+    return [(op, best_times(stmts, env, repeats, budget)) for op, stmts in SELECT_OPS.items()]
+
+
 def bandwidth_rows(sizes, repeats, budget):
     """GB/s of memcpy (np.copyto) and of add into a preallocated output, per size."""
     rows = []
@@ -261,6 +280,15 @@ def main() -> None:
     for op, shape, t in reduce_rows(repeats, budget):
         print(f"| {op} | {shape[0]:,} x {shape[1]:,} | {fmt_us(t['tb'])} | {fmt_us(t['numpy'])} | "
               f"{fmt_us(t['torch'])} | {ratio(t['numpy'], t['tb'])} | {ratio(t['torch'], t['tb'])} |")
+    print()
+
+    print("### Selection by a random mask, 1000 x 1000 float32 (µs per call)")
+    print()
+    print("| op | tensorbridge | NumPy | PyTorch | NumPy / tb | PyTorch / tb |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for op, t in select_rows(repeats, budget):
+        print(f"| `{op}` | {fmt_us(t['tb'])} | {fmt_us(t['numpy'])} | {fmt_us(t['torch'])} | "
+              f"{ratio(t['numpy'], t['tb'])} | {ratio(t['torch'], t['tb'])} |")
     print()
 
     bw_sizes = sizes + ((args.dram,) if args.dram else ())

@@ -200,7 +200,8 @@ python_env() {
 }
 
 python_gpu_tests=(tests/python/test_cuda_gpu.py tests/python/test_cuda.py
-                  tests/python/test_dlpack.py tests/python/test_creation.py)
+                  tests/python/test_dlpack.py tests/python/test_creation.py
+                  tests/python/test_einsum.py)
 
 # The step-by-step smoke test (tests/gpu/python_smoke.py) in its four stages, for the
 # variant in $site; the first crash of the run also prints what the dynamic linker bound the

@@ -644,3 +644,33 @@ def test_torch_composites_on_cuda_match_the_cpu(name, f):
 def test_bincount_on_cuda_matches_the_cpu():
     x = tb.tensor([0, 3, 3, 1, 7])
     np.testing.assert_array_equal(tb.bincount(x.cuda()).cpu().numpy(), tb.bincount(x).numpy())
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_unique_on_cuda_matches_the_cpu(dim):
+    x = tb.tensor([[3.0, float("nan"), 1.0, 3.0], [3.0, float("nan"), 1.0, 3.0], [-0.0, 2.0, 0.0, 2.0]])
+    ours = tb.unique(x.cuda(), return_inverse=True, return_counts=True, dim=dim)
+    cpu = tb.unique(x, return_inverse=True, return_counts=True, dim=dim)
+    for got, want in zip(ours, cpu):
+        assert got.device.type == "cuda"
+        np.testing.assert_array_equal(got.cpu().numpy(), want.numpy())
+    runs = tb.unique_consecutive(x.cuda().flatten(), return_counts=True)
+    np.testing.assert_array_equal(runs[1].cpu().numpy(), tb.unique_consecutive(x.flatten(), return_counts=True)[1].numpy())
+
+
+def test_cuda_without_an_index_is_the_current_device():
+    tb.cuda.set_device(tb.cuda.device_count() - 1)
+    try:
+        assert tb.zeros(2, device="cuda").device.index == tb.cuda.current_device()
+    finally:
+        tb.cuda.set_device(0)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int16"])
+def test_index_add_into_narrow_dtypes_on_cuda_wraps_like_the_cpu(dtype):
+    d = getattr(tb, dtype)
+    x = tb.tensor([100, 0, 1], dtype=tb.int64).to(d)
+    src = tb.tensor([100, 100, 5, 1], dtype=tb.int64).to(d)
+    index = tb.tensor([0, 0, 1, 0])
+    np.testing.assert_array_equal(x.cuda().index_add_(0, index.cuda(), src.cuda()).cpu().numpy(),
+                                  x.clone().index_add_(0, index, src).numpy())
