@@ -192,6 +192,17 @@ template <typename In, typename R>
 void reduce_rows(const R& r, char* acc, int64_t acc_stride, const char* p, int64_t row_stride,
                  int64_t col_stride, int64_t rows, int64_t cols) {
   using A = typename R::acc_t;
+  // Wide rows go in tiles of columns, so that the block and its levels stay in L1 while
+  // each row is added (one pass over 100,000 columns left them in L2, at 0.6x PyTorch's
+  // speed). Every column sees the same additions in the same order either way.
+  constexpr int64_t kColumnTile = 2048;
+  if (cols > kColumnTile) {
+    for (int64_t c0 = 0; c0 < cols; c0 += kColumnTile) {
+      reduce_rows<In>(r, acc + c0 * acc_stride, acc_stride, p + c0 * col_stride, row_stride,
+                      col_stride, rows, std::min(kColumnTile, cols - c0));
+    }
+    return;
+  }
   auto add_row = [&](A* buf, const char* row) {
     if (col_stride == int64_t(sizeof(In))) {
       const In* x = reinterpret_cast<const In*>(row);
