@@ -200,6 +200,26 @@ TEST(Reduce, FloatExtremesOfEveryRowLengthAndLayoutMatchALoop) {
   }
 }
 
+// Reducing dim 0 of a wide matrix walks its columns in tiles: every column, at tile edges
+// and in the last partial tile, gets its own sum and maximum.
+TEST(Reduce, OuterReductionsOfWideRowsMatchALoop) {
+  const int64_t rows = 37, cols = 2 * 2048 + 77;
+  tb::TensorBase x = tb::empty({rows, cols}, DType::Float64);
+  auto* v = static_cast<double*>(x.data_ptr());
+  for (int64_t i = 0; i < rows * cols; ++i) v[i] = double((i * 7919) % 1009) - 500.0;
+  const std::vector<double> sums = as_doubles<double>(tb::sum(x, {0}));
+  const std::vector<double> maxima = as_doubles<double>(tb::amax(x, {0}));
+  for (int64_t j = 0; j < cols; ++j) {
+    double s = 0, m = -INFINITY;
+    for (int64_t i = 0; i < rows; ++i) {
+      s += v[i * cols + j];
+      m = std::max(m, v[i * cols + j]);
+    }
+    ASSERT_EQ(sums[j], s) << "column " << j;  // small integers: exact in any order
+    ASSERT_EQ(maxima[j], m) << "column " << j;
+  }
+}
+
 TEST(Reduce, ExtremesPropagateNaNAndPickFirstIndices) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   auto x = tb::tensor({1.f, nan, 3.f, nan});
