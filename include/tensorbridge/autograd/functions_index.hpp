@@ -390,13 +390,11 @@ using ops::argsort;
 // its outputs never require grad and its internal views and copies record nothing.
 inline UniqueResult unique(const TensorBase& self, bool sorted = true, bool return_inverse = false,
                            bool return_counts = false, std::optional<int64_t> dim = std::nullopt) {
-  if (!needs_grad(self)) return ops::unique(self, sorted, return_inverse, return_counts, dim);
   return untracked([&] { return ops::unique(self, sorted, return_inverse, return_counts, dim); });
 }
 inline UniqueResult unique_consecutive(const TensorBase& self, bool return_inverse = false,
                                        bool return_counts = false,
                                        std::optional<int64_t> dim = std::nullopt) {
-  if (!needs_grad(self)) return ops::unique_consecutive(self, return_inverse, return_counts, dim);
   return untracked([&] { return ops::unique_consecutive(self, return_inverse, return_counts, dim); });
 }
 using ops::nonzero;

@@ -166,15 +166,11 @@ inline void record_sizes(const Term& term, std::size_t i, std::vector<int64_t>& 
       size[l] = s;
       continue;
     }
-    if (letter) {
-      TB_CHECK(s == 1 || s == size[l], ValueError, "einsum: subscript '", label_letter(l),
-               "' has size ", s, " in operand ", i, " but size ", size[l],
-               " in an earlier operand (sizes must match or be 1)", ctx);
-    } else {
-      TB_CHECK(s == 1 || s == size[l], ValueError, "einsum: dimension ", l - kLetters,
-               " of the ellipsis has size ", s, " in operand ", i, " but size ", size[l],
-               " in an earlier operand (sizes must match or be 1)", ctx);
-    }
+    TB_CHECK(s == 1 || s == size[l], ValueError, "einsum: ",
+             letter ? detail::str_cat("subscript '", label_letter(l), "'")
+                    : detail::str_cat("dimension ", l - kLetters, " of the ellipsis"),
+             " has size ", s, " in operand ", i, " but size ", size[l],
+             " in an earlier operand (sizes must match or be 1)", ctx);
   }
 }
 
@@ -314,12 +310,6 @@ V joined(V first, const Vs&... rest) {
   return first;
 }
 
-inline int64_t product_of(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t v : s) n *= v;
-  return n;
-}
-
 // Combines operand `step` (rhs) into the running result (lhs). Labels that nothing after
 // this step needs leave first: those only rhs has are summed, and so are shared ones of
 // size 1 on one side (they broadcast: sum the other side, squeeze this one). The remaining
@@ -383,9 +373,9 @@ inline Term combine(Term lhs, Term rhs, int step, const Plan& plan, const Contex
     return {sum(product, dims, /*keepdim=*/false, dtype), std::move(labels)};
   }
   const TensorBase a = arranged(lhs, joined(batch, left, contracted))
-                           .reshape(joined(lb, Shape{product_of(m), product_of(k)}));
+                           .reshape(joined(lb, Shape{checked_numel(m, "einsum"), checked_numel(k, "einsum")}));
   const TensorBase b = arranged(rhs, joined(batch, contracted, right))
-                           .reshape(joined(rb, Shape{product_of(k), product_of(n)}));
+                           .reshape(joined(rb, Shape{checked_numel(k, "einsum"), checked_numel(n, "einsum")}));
   const TensorBase c = matmul(a, b);  // [batch (broadcast)..., M, N]
   const Shape batch_out(c.shape().begin(), c.shape().end() - 2);
   return {c.reshape(joined(batch_out, m, n)), std::move(labels)};

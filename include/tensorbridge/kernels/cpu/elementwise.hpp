@@ -87,19 +87,26 @@ using SelectWord = std::conditional_t<
     std::conditional_t<sizeof(T) % 4 == 0, uint32_t,
                        std::conditional_t<sizeof(T) % 2 == 0, uint16_t, uint8_t>>>;
 
-// *o = cond ? *a : *b without a branch: the condition byte becomes an all-ones or all-zeros
-// mask over the element's bits. A branch mispredicts on every other element of an unordered
-// mask, and the compiler keeps it (it may not load the operand that is not chosen), which
-// made where() 5-9x slower than this, which vectorizes.
+// cond ? x : y without a branch: the condition byte becomes an all-ones or all-zeros mask
+// over the word's bits. A branch mispredicts on every other element of an unordered mask,
+// and the compiler keeps it (it may not load the operand that is not chosen), which made
+// where() 5-9x slower than this, which vectorizes.
+template <typename W>
+inline W select_word(uint8_t cond, W x, W y) {
+  const W mask = W(0) - W(cond != 0);
+  return W((x & mask) | (y & W(~mask)));
+}
+
+// *o = cond ? *a : *b, word by word.
 template <typename T>
 inline void select_element(char* o, const char* cond, const char* a, const char* b) {
   using W = SelectWord<T>;
-  const W mask = W(0) - W(*reinterpret_cast<const uint8_t*>(cond) != 0);
+  const auto c = *reinterpret_cast<const uint8_t*>(cond);
   for (std::size_t k = 0; k < sizeof(T) / sizeof(W); ++k) {
     W x, y;
     std::memcpy(&x, a + k * sizeof(W), sizeof(W));
     std::memcpy(&y, b + k * sizeof(W), sizeof(W));
-    const W r = (x & mask) | (y & ~mask);
+    const W r = select_word(c, x, y);
     std::memcpy(o + k * sizeof(W), &r, sizeof(W));
   }
 }
@@ -122,8 +129,7 @@ struct MaskedFillRow {
         for (int64_t i = 0; i < n; ++i) {
           W x;
           std::memcpy(&x, p[0] + i * int64_t(sizeof(W)), sizeof(W));
-          const W mask = W(0) - W(c[i] != 0);
-          const W r = W((fill & mask) | (x & W(~mask)));
+          const W r = select_word(c[i], fill, x);
           std::memcpy(p[0] + i * int64_t(sizeof(W)), &r, sizeof(W));
         }
         return;
@@ -180,8 +186,7 @@ struct WhereRow {
       W x, y;
       std::memcpy(&x, a + i * kStepA * w, sizeof(W));
       std::memcpy(&y, b + i * kStepB * w, sizeof(W));
-      const W mask = W(0) - W(c[i] != 0);
-      const W r = W((x & mask) | (y & W(~mask)));
+      const W r = select_word(c[i], x, y);
       std::memcpy(o + i * w, &r, sizeof(W));
     }
   }

@@ -378,17 +378,14 @@ struct ArgExtremeRow {
     for (int64_t k = 0; k < count; ++k) {
       const char* line = p[2] + k * st[2];
       const C best = reduce_row<In>(Reducer(), line, s, n);
-      int64_t best_i = 0;
-      if constexpr (is_float_v<C>) {
-        const bool nan = best != best;
-        while (best_i < n - 1) {
-          const C v = static_cast<C>(load<In>(line + best_i * s));
-          if (nan ? v != v : v == best) break;
-          ++best_i;
+      auto is_best = [&best](C v) {
+        if constexpr (is_float_v<C>) {
+          if (best != best) return v != v;  // the extreme is NaN: the first NaN
         }
-      } else {
-        while (best_i < n - 1 && static_cast<C>(load<In>(line + best_i * s)) != best) ++best_i;
-      }
+        return v == best;
+      };
+      int64_t best_i = 0;  // the last element when no earlier one is the extreme
+      while (best_i < n - 1 && !is_best(static_cast<C>(load<In>(line + best_i * s)))) ++best_i;
       // The element itself, not `best`: -0.0 and 0.0 compare equal, and the first one wins.
       store<In>(p[0] + k * st[0]) = load<In>(line + best_i * s);
       store<int64_t>(p[1] + k * st[1]) = best_i;
